@@ -1,0 +1,36 @@
+# errorflow: `make demo` runs the main job, `make test` the tests; each sets up what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench notebooks fuzz dot clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Graphviz's `dot` renders the diagrams: installed from Debian when missing (as root or with sudo).
+dot:
+	@bash scripts/ensure-dot.sh
+
+demo: $(STAMP) dot
+	$(PY) -m autodiff demo
+
+test: $(STAMP) dot
+	@$(PY) -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$status
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# Benchmarks time peers side by side in one process; peers are installed here only, never at run time.
+bench: $(STAMP)
+	$(PY) -m pip install -q micrograd==0.1.0
+	cd bench && ../$(PY) run.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .hypothesis

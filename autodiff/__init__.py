@@ -1,0 +1,32 @@
+"""errorflow's autograd engine: scalar ``Value`` and numpy ``Tensor`` nodes on one backpropagation core.
+
+    from autodiff import Value, gradcheck
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
+    a = (w * x + b).tanh()
+    a.backward()            # error signal 1 at a, shared back to w, x, b
+    print(w.grad)           # ∂a/∂w
+    print(gradcheck(lambda w: (w * x + b).tanh(), [w]))
+
+Gradient policy: ``backward()`` recomputes interior ``.grad`` from zero on every call; leaves (the values you
+created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
+"""
+
+from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
+from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
+from .value import Value, weighted_sum
+
+__all__ = [
+    "Value",
+    "weighted_sum",
+    "Step",
+    "backprop_steps",
+    "backward",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "numerical_grad",
+    "gradcheck",
+    "GradcheckReport",
+    "GradcheckRow",
+]

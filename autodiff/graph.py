@@ -1,0 +1,170 @@
+"""The graph core: one backpropagation for both engines.
+
+Every result of an operation is a node that remembers its ``parents`` (the inputs it was computed from) and the
+``op`` that made it. Backpropagation is the notes' "error sharing" picture run mechanically:
+
+1. order the nodes so that every node comes after all of its parents (a topological order);
+2. seed the output with an error signal of 1 ("we start with an error signal of 1");
+3. visit the nodes from the output back to the inputs. Each node sums the error signals its children sent it,
+   multiplies that sum by its local gradient on each edge (the chain rule) and sends each parent its share:
+   ``share to parent = error_signal × ∂node/∂parent``.
+
+``backprop_steps`` is that walk as a generator, one :class:`Step` per node, so that a notebook or the diagram
+player can watch it; :func:`backward` is the same generator run to the end.
+
+A node type plugs in by providing ``_parents`` (a tuple), ``_signal`` (scratch slot used during a pass),
+``grad``, and three methods:
+
+* ``_chain(error_signal)`` → the share sent to each parent (``None`` for a parent that needs no gradient);
+* ``_accumulate(error_signal)`` → add a pass's signal into a leaf's ``.grad``;
+* ``_combine(a, b)`` → the sum of two signals arriving at the same node (``a + b``).
+
+Gradient policy (PyTorch's, and safe to call ``backward()`` twice): interior nodes get ``.grad`` recomputed from
+zero on every pass; leaves (nodes with no parents, e.g. parameters) *accumulate* across passes until
+``zero_grad()`` resets them.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from contextlib import contextmanager
+from collections import deque
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+__all__ = ["Step", "backprop_steps", "backward", "topological_order", "no_grad", "enable_grad", "is_grad_enabled"]
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` on this thread."""
+    return _grad_mode.enabled
+
+
+class no_grad:
+    """Context manager (and decorator): operations inside record no graph, as ``torch.no_grad``.
+
+    Thread-local: other threads keep recording. Use it for evaluation and for optimizer updates.
+    """
+
+    def __enter__(self) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
+
+    def __call__(self, fn):  # decorator use: @no_grad()
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager: turn recording back on inside a ``no_grad()`` block."""
+
+    def __enter__(self) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = True
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while walking a graph.
+
+    A walk allocates a few short-lived, acyclic objects per node; on a graph of a million nodes the collector
+    would otherwise rescan the whole live graph again and again and triple the walk's time. Nothing cyclic is
+    created inside, so nothing is left for the collector to find afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def topological_order(root: Any) -> list[Any]:
+    """All nodes that ``root`` depends on, each after all of its parents (inputs first, ``root`` last).
+
+    Iterative depth-first search with an explicit stack, so a chain a million nodes deep does not hit
+    Python's recursion limit (micrograd's recursive ``build_topo`` does).
+    """
+    order: list[Any] = []
+    visited = {root}
+    stack = [(root, iter(root._parents))]
+    with _gc_paused():
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parent._parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+class Step(NamedTuple):
+    """One step of backpropagation: ``node`` received ``error_signal`` and sent ``shares[i]`` to parent i.
+
+    ``shares`` is aligned with ``node._parents``; a leaf sends nothing (``shares == ()``) and a parent that needs
+    no gradient gets ``None``.
+    """
+
+    node: Any
+    error_signal: Any
+    shares: tuple
+
+    @property
+    def sent(self) -> list[tuple[Any, Any]]:
+        """``(parent, share)`` pairs for the parents that were sent a signal."""
+        return [(p, s) for p, s in zip(self.node._parents, self.shares) if s is not None]
+
+
+def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
+    """Walk the graph from ``root`` back to its inputs, yielding one :class:`Step` per node reached.
+
+    ``error_signal`` seeds ``root`` (1 for a scalar loss). Signals from several children are summed
+    ("a node reached along several paths receives the sum"). Interior ``.grad`` is set to the signal of this pass;
+    leaf ``.grad`` accumulates. Stopping the generator early leaves the pass unfinished.
+    """
+    order = topological_order(root)
+    for node in order:
+        node._signal = None
+    root._signal = error_signal
+    for node in reversed(order):
+        signal = node._signal
+        if signal is None:
+            continue
+        node._signal = None
+        if not node._parents:
+            node._accumulate(signal)
+            yield Step(node, signal, ())
+            continue
+        node.grad = signal
+        shares = tuple(node._chain(signal))
+        for parent, share in zip(node._parents, shares):
+            if share is not None:
+                previous = parent._signal
+                parent._signal = share if previous is None else parent._combine(previous, share)
+        yield Step(node, signal, shares)
+
+
+def backward(root: Any, error_signal: Any) -> None:
+    """Run :func:`backprop_steps` to the end: fill ``.grad`` of every node ``root`` depends on."""
+    with _gc_paused():
+        deque(backprop_steps(root, error_signal), maxlen=0)

@@ -1,0 +1,182 @@
+"""The math of every elementwise operation: forward rule and local derivative, side by side.
+
+Written once, read by both engines. ``Value`` evaluates a rule on Python floats, ``Tensor`` on numpy arrays: each
+rule takes a math namespace ``m`` (:data:`SCALAR` or :data:`ARRAY`) that offers the same functions on both.
+The derivatives are written in terms of the input ``x`` and the output ``y = f(x)``, as in the notes
+(``σ'(z) = σ(z)(1 − σ(z))`` is ``y * (1 - y)``), so the forward result is reused, never recomputed.
+
+Non-differentiable points follow PyTorch: relu'(0) = 0, |x|'(0) = 0, hardtanh'(±1) = 0 (the notes' piecewise
+formula says 1 at the boundary; PyTorch and we say 0), leaky'(0) = k.
+Floating-point edge cases follow IEEE/PyTorch rather than raising: log(0) = −inf, log(−1) = nan,
+exp(1000) = inf, 0⁻¹ = inf; see :func:`on_arrays`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["UnaryRule", "BinaryRule", "UNARY", "BINARY", "SCALAR", "ARRAY", "on_arrays"]
+
+
+class SCALAR:
+    """Math on Python floats (fast; raises on domain errors, which :func:`evaluate` turns into IEEE results)."""
+
+    exp = staticmethod(math.exp)
+    expm1 = staticmethod(math.expm1)
+    log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
+    tanh = staticmethod(math.tanh)
+    abs = staticmethod(abs)
+    power = staticmethod(math.pow)
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
+
+    @staticmethod
+    def where(condition: Any, a: Any, b: Any) -> Any:
+        return a if condition else b
+
+
+class ARRAY:
+    """The same math on numpy arrays."""
+
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    abs = staticmethod(np.abs)
+    power = staticmethod(np.power)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    where = staticmethod(np.where)
+
+
+def on_arrays(evaluate: Callable[..., tuple], *args: float, **params: Any) -> tuple[float, ...]:
+    """``evaluate(*args, ARRAY, **params)`` on float64 scalars, as floats: IEEE semantics for the scalar engine.
+
+    ``Value`` evaluates rules with :data:`SCALAR` (fast) and falls back to this where Python floats raise:
+    ``math.log(0)``, ``1 / 0.0``, ``math.exp(1000)``, ``math.pow(-8, 1/3)``. PyTorch returns −inf, inf, inf and
+    nan there, and so does this, without warnings.
+    """
+    with np.errstate(all="ignore"):
+        result = evaluate(*(np.float64(a) for a in args), ARRAY, **params)
+    return tuple(float(r) for r in result)
+
+
+@dataclass(frozen=True)
+class UnaryRule:
+    """``y = forward(x, m, **params)`` and ``∂y/∂x = local_grad(x, y, m, **params)``; ``formula`` for humans."""
+
+    name: str
+    forward: Callable[..., Any]
+    local_grad: Callable[..., Any]
+    formula: str
+
+    def value_and_grad(self, x: Any, m: Any, **params: Any) -> tuple[Any, Any]:
+        """``(f(x), f'(x))``."""
+        y = self.forward(x, m, **params)
+        return y, self.local_grad(x, y, m, **params)
+
+
+@dataclass(frozen=True)
+class BinaryRule:
+    """``y = forward(a, b, m)``, ``∂y/∂a = grad_a(a, b, y, m)``, ``∂y/∂b = grad_b(a, b, y, m)``."""
+
+    name: str
+    symbol: str
+    forward: Callable[..., Any]
+    grad_a: Callable[..., Any]
+    grad_b: Callable[..., Any]
+    formula: str
+
+    def value_and_grads(self, a: Any, b: Any, m: Any) -> tuple[Any, Any, Any]:
+        """``(f(a, b), ∂f/∂a, ∂f/∂b)``."""
+        y = self.forward(a, b, m)
+        return y, self.grad_a(a, b, y, m), self.grad_b(a, b, y, m)
+
+
+def _sigmoid(z: Any, m: Any) -> Any:
+    """σ(z) = 1 / (1 + e^(−z)), computed from e = e^(−|z|) ∈ (0, 1] so that no branch can overflow."""
+    e = m.exp(-m.abs(z))
+    return m.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _sign(x: Any) -> Any:
+    """sgn(x) ∈ {−1, 0, 1}, with sgn(0) = 0 (so |x|'(0) = 0, as PyTorch)."""
+    return 1.0 * (x > 0) - 1.0 * (x < 0)
+
+
+UNARY: dict[str, UnaryRule] = {
+    rule.name: rule
+    for rule in [
+        UnaryRule("neg", lambda x, m: -x, lambda x, y, m: -1.0, "(−z)' = −1"),
+        UnaryRule("abs", lambda x, m: m.abs(x), lambda x, y, m: _sign(x), "|z|' = sgn(z), 0 at z = 0"),
+        UnaryRule("exp", lambda x, m: m.exp(x), lambda x, y, m: y, "exp'(z) = exp(z)"),
+        UnaryRule("log", lambda x, m: m.log(x), lambda x, y, m: 1 / x, "log'(z) = 1/z"),
+        UnaryRule("sqrt", lambda x, m: m.sqrt(x), lambda x, y, m: 0.5 / y, "√z' = 1/(2√z)"),
+        UnaryRule(
+            "pow_const",
+            lambda x, m, p: m.power(x, p),
+            lambda x, y, m, p: 0.0 * x if p == 0 else p * m.power(x, p - 1),
+            "(zᵖ)' = p·zᵖ⁻¹",
+        ),
+        UnaryRule("tanh", lambda x, m: m.tanh(x), lambda x, y, m: 1 - y * y, "tanh'(z) = 1 − tanh²(z)"),
+        UnaryRule("sigmoid", _sigmoid, lambda x, y, m: y * (1 - y), "σ'(z) = σ(z)(1 − σ(z))"),
+        UnaryRule(
+            "relu", lambda x, m: m.maximum(x, 0.0), lambda x, y, m: 1.0 * (x > 0), "rect'(z) = 1 if z > 0 else 0"
+        ),
+        UnaryRule(
+            "leaky_relu",
+            lambda x, m, k: m.where(x > 0, x, k * x),
+            lambda x, y, m, k: k + (1 - k) * (x > 0),
+            "leaky'(z) = 1 if z > 0 else k",
+        ),
+        UnaryRule(
+            "elu",
+            lambda x, m, alpha: m.where(x > 0, x, alpha * m.expm1(m.minimum(x, 0.0))),
+            lambda x, y, m, alpha: m.where(x > 0, 1.0, y + alpha),
+            "ELU'(z) = 1 if z > 0 else α·e^z = ELU(z) + α",
+        ),
+        UnaryRule(
+            "hardtanh",
+            lambda x, m: m.minimum(m.maximum(x, -1.0), 1.0),
+            lambda x, y, m: 1.0 * ((x > -1) & (x < 1)),
+            "hardtanh'(z) = 1 if −1 < z < 1 else 0",
+        ),
+        UnaryRule(
+            "softsign",
+            lambda x, m: x / (1 + m.abs(x)),
+            lambda x, y, m: 1 / ((1 + m.abs(x)) * (1 + m.abs(x))),
+            "softsign'(z) = 1/(1 + |z|)²  (the notes' sgn(z)/(1 + z)² is wrong)",
+        ),
+    ]
+}
+
+
+def _pow_grad_exponent(a: Any, b: Any, y: Any, m: Any) -> Any:
+    """∂(aᵇ)/∂b = aᵇ·ln a; nan for a < 0 and, as PyTorch, 0 where a = 0 and b ≥ 0."""
+    at_zero = (a == 0) & (b >= 0)
+    safe_a = m.where(at_zero, 1.0, a)
+    return m.where(at_zero, 0.0 * y, y * m.log(safe_a))
+
+
+BINARY: dict[str, BinaryRule] = {
+    rule.name: rule
+    for rule in [
+        BinaryRule("add", "+", lambda a, b, m: a + b, lambda a, b, y, m: 1.0, lambda a, b, y, m: 1.0,
+                   "∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1"),
+        BinaryRule("sub", "−", lambda a, b, m: a - b, lambda a, b, y, m: 1.0, lambda a, b, y, m: -1.0,
+                   "∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1"),
+        BinaryRule("mul", "×", lambda a, b, m: a * b, lambda a, b, y, m: b, lambda a, b, y, m: a,
+                   "∂(ab)/∂a = b, ∂(ab)/∂b = a"),
+        BinaryRule("div", "÷", lambda a, b, m: a / b, lambda a, b, y, m: 1 / b, lambda a, b, y, m: -y / b,
+                   "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"),
+        BinaryRule("pow", "^", lambda a, b, m: m.power(a, b), lambda a, b, y, m: b * m.power(a, b - 1),
+                   _pow_grad_exponent, "∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a"),
+    ]
+}

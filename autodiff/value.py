@@ -1,0 +1,283 @@
+"""``Value``: a scalar node of the computation graph (micrograd's idea, with the notes' vocabulary).
+
+Each operation computes its result *and* the local derivative of the result with respect to each input
+(``∂out/∂parent``), and stores both on the new node. Backpropagation (``autodiff.graph``) then only has to multiply:
+``share sent to parent = error_signal × local_grad``. Keeping the local derivative on the edge is what lets the
+diagrams label every edge with the signal it carries.
+
+    >>> x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(1.0, "b")
+    >>> a = (w * x + b).sigmoid()
+    >>> a.backward()
+    >>> round(w.grad, 6)   # σ'(z)·x
+    0.013296
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from . import graph
+from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
+
+__all__ = ["Value", "weighted_sum"]
+
+Number = int | float
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    ``data`` (float) is the value, ``grad`` (float) the derivative of the last ``backward()`` root with respect to
+    it, ``label`` a name for diagrams, ``op`` the operation that produced it ("" for a leaf). ``parents`` are the
+    inputs of that operation and ``local_grads[i]`` is ∂self/∂parents[i].
+
+    Gradients: ``backward()`` sets ``grad`` of interior nodes afresh on every call and *adds* to ``grad`` of leaves
+    (nodes you created, such as weights), as PyTorch does; call ``zero_grad()`` (or a module's/optimizer's) between
+    training steps.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "_parents", "_local_grads", "_const", "_signal", "__weakref__")
+    __array_ufunc__ = None  # numpy must hand `array + value` back to us instead of looping over elements
+
+    def __init__(self, data: Number, label: str | None = None) -> None:
+        if isinstance(data, Value) or not isinstance(data, numbers.Real):
+            raise TypeError(f"Value(data) needs a real number (int or float), got {type(data).__name__}: {data!r}")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Value(label=...) must be a str or None, got {type(label).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self._parents: tuple[Value, ...] = ()
+        self._local_grads: tuple[float, ...] = ()
+        self._const: tuple | None = None
+        self._signal = None
+
+    # ---- graph protocol (see autodiff.graph) -------------------------------------------------------------
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the operation that produced this value (empty for a leaf)."""
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """``∂self/∂parents[i]`` for each parent: the notes' local gradient on each edge."""
+        return self._local_grads
+
+    @property
+    def const(self) -> tuple[int, float] | None:
+        """For ``v + 1``, ``2 * v``, ``1 - v``: (operand position, the number); a constant is not a node."""
+        return self._const
+
+    def is_leaf(self) -> bool:
+        return not self._parents
+
+    def _chain(self, error_signal: float) -> list[float]:
+        return [local_grad * error_signal for local_grad in self._local_grads]
+
+    def _accumulate(self, error_signal: float) -> None:
+        self.grad += error_signal
+
+    @staticmethod
+    def _combine(a: float, b: float) -> float:
+        return a + b
+
+    def backward(self) -> None:
+        """Backpropagate from this value with error signal 1: fill ``.grad`` of everything it depends on."""
+        graph.backward(self, 1.0)
+
+    def backward_steps(self) -> Iterator[graph.Step]:
+        """The same pass as ``backward()``, one :class:`~autodiff.graph.Step` at a time."""
+        return graph.backprop_steps(self, 1.0)
+
+    def zero_grad(self) -> None:
+        self.grad = 0.0
+
+    # ---- arithmetic: a Python number is a constant baked into the node, not a node of its own ------------
+    def __add__(self, other: Value | Number) -> Value:
+        return _arith(BINARY["add"], self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _arith(BINARY["add"], other, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return _arith(BINARY["sub"], self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _arith(BINARY["sub"], other, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return _arith(BINARY["mul"], self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _arith(BINARY["mul"], other, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return _arith(BINARY["div"], self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _arith(BINARY["div"], other, self)
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        """``v ** 2`` (constant exponent, micrograd's ``**2`` node) or ``v ** w`` (both differentiable)."""
+        if isinstance(exponent, Value):
+            return _arith(BINARY["pow"], self, exponent)
+        return _unary(UNARY["pow_const"], self, p=_constant(exponent, "**"))
+
+    def __rpow__(self, base: Number) -> Value:
+        return _arith(BINARY["pow"], base, self)
+
+    def __neg__(self) -> Value:
+        return _unary(UNARY["neg"], self)
+
+    def __abs__(self) -> Value:
+        return _unary(UNARY["abs"], self)
+
+    def abs(self) -> Value:
+        return _unary(UNARY["abs"], self)
+
+    # ---- elementwise functions (rules in autodiff.rules) --------------------------------------------------
+    def exp(self) -> Value:
+        return _unary(UNARY["exp"], self)
+
+    def log(self) -> Value:
+        return _unary(UNARY["log"], self)
+
+    def sqrt(self) -> Value:
+        return _unary(UNARY["sqrt"], self)
+
+    def tanh(self) -> Value:
+        return _unary(UNARY["tanh"], self)
+
+    def sigmoid(self) -> Value:
+        return _unary(UNARY["sigmoid"], self)
+
+    def relu(self) -> Value:
+        return _unary(UNARY["relu"], self)
+
+    def leaky_relu(self, k: float = 0.01) -> Value:
+        return _unary(UNARY["leaky_relu"], self, k=_real(k, "leaky_relu(k=...)"))
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        return _unary(UNARY["elu"], self, alpha=_real(alpha, "elu(alpha=...)"))
+
+    def hardtanh(self) -> Value:
+        return _unary(UNARY["hardtanh"], self)
+
+    def softsign(self) -> Value:
+        return _unary(UNARY["softsign"], self)
+
+    # ---- comparisons and conversions (identity-based hashing is kept: no __eq__) --------------------------
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _lift(other, "<").data
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _lift(other, "<=").data
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _lift(other, ">").data
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _lift(other, ">=").data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+def _real(x: Any, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
+    return float(x)
+
+
+def _constant(x: Any, op: str) -> float:
+    """A Python/numpy real number as a float; anything else (str, None, list, Tensor) is a TypeError."""
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
+        return float(x)
+    raise TypeError(
+        f"unsupported operand for {op}: Value and {type(x).__name__} ({x!r:.40}); expected a Value or a real number"
+    )
+
+
+def _lift(x: Any, op: str) -> Value:
+    return x if isinstance(x, Value) else Value(_constant(x, op))
+
+
+def _node(
+    data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...], const: tuple | None = None
+) -> Value:
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    out._signal = None
+    if _grad_mode.enabled:
+        out.op = op
+        out._parents = parents
+        out._local_grads = local_grads
+        out._const = const
+    else:
+        out.op, out._parents, out._local_grads, out._const = "", (), (), None
+    return out
+
+
+_new_value = object.__new__
+_grad_mode = graph._grad_mode
+
+
+def _unary(rule: UnaryRule, x: Value, **params: float) -> Value:
+    try:
+        y, local_grad = rule.value_and_grad(x.data, SCALAR, **params)
+    except (ArithmeticError, ValueError):
+        y, local_grad = on_arrays(rule.value_and_grad, x.data, **params)
+    return _node(y, rule.name, (x,), (local_grad,))
+
+
+def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
+    """``rule`` on two operands, at least one a Value; a number operand becomes a constant (``node.const``)."""
+    a_is_value, b_is_value = isinstance(a, Value), isinstance(b, Value)
+    x = a.data if a_is_value else _constant(a, rule.symbol)
+    y = b.data if b_is_value else _constant(b, rule.symbol)
+    try:
+        out, grad_a, grad_b = rule.value_and_grads(x, y, SCALAR)
+    except (ArithmeticError, ValueError):
+        out, grad_a, grad_b = on_arrays(rule.value_and_grads, x, y)
+    if a_is_value and b_is_value:
+        return _node(out, rule.name, (a, b), (grad_a, grad_b))
+    if a_is_value:
+        return _node(out, rule.name, (a,), (grad_a,), const=(1, y))
+    return _node(out, rule.name, (b,), (grad_b,), const=(0, x))
+
+
+def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bias: Value | None = None) -> Value:
+    """z = Σᵢ wᵢ·xᵢ (+ b) as *one* node: a neuron's input, the notes' ``z = wᵀx + b``.
+
+    Local derivatives, one per edge: ∂z/∂wᵢ = xᵢ (the input it forwarded), ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1.
+    Inputs given as plain numbers are constants (no node, no edge); parents are (w…, Value inputs…, b).
+    One node instead of 2n chained ``+``/``×`` nodes keeps diagrams readable and the scalar engine fast.
+    """
+    ws = [_lift(w, "weighted_sum") for w in weights]
+    xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in inputs]
+    if len(ws) != len(xs):
+        raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs; they must match")
+    w_data = [w.data for w in ws]
+    x_data = [x.data if isinstance(x, Value) else x for x in xs]
+    total = sum(map(operator.mul, w_data, x_data), 0.0)
+    x_nodes = tuple(x for x in xs if isinstance(x, Value))
+    x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
+    parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
+    if bias is not None:
+        bias = _lift(bias, "weighted_sum")
+        total += bias.data
+        parents, local_grads = (*parents, bias), (*local_grads, 1.0)
+    return _node(total, "weighted_sum", parents, local_grads)

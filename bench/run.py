@@ -1,0 +1,12 @@
+"""`make bench`: every benchmark, peers timed in the same process, ratios printed as a Markdown table."""
+
+from __future__ import annotations
+
+import datetime
+
+import bench_scalar
+from common import machine
+
+if __name__ == "__main__":
+    print(f"# errorflow benchmarks — {datetime.date.today()} — {machine()}")
+    bench_scalar.main()
