@@ -13,10 +13,36 @@ created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
 
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
+from .tensor import (
+    Tensor,
+    clip,
+    concat,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    minimum,
+    softmax,
+    stack,
+    unbroadcast,
+    where,
+)
 from .value import Value, weighted_sum
 
 __all__ = [
     "Value",
+    "Tensor",
+    "matmul",
+    "concat",
+    "stack",
+    "maximum",
+    "minimum",
+    "where",
+    "clip",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "unbroadcast",
     "weighted_sum",
     "Step",
     "backprop_steps",

@@ -1,0 +1,689 @@
+"""``Tensor``: a numpy array node of the computation graph — vectorized backprop (notes §6 and §8).
+
+The scalar engine stores a number on each edge (the local derivative). For arrays the local derivative is a
+Jacobian, far too large to store, so each edge stores a *vector-Jacobian product* rule instead: given the error
+signal g = ∂L/∂out arriving at this node, it returns the share ∂L/∂parent = gᵀ·∂out/∂parent. For elementwise
+operations that is ``g ∘ f'(x)``, with f' taken from the same table the scalar engine uses
+(:mod:`autodiff.rules`); for ``out = W @ x`` it is the notes' outer product ∇_W = δ xᵀ and Wᵀδ for x.
+
+Broadcasting follows NumPy; a share is summed back to its parent's shape (:func:`unbroadcast`). A Python number
+operand is a constant baked into the node; a numpy array operand becomes a constant leaf. No operation modifies its
+inputs' arrays. Gradients: ``.grad`` is ``None`` until a backward pass reaches the tensor; interior ``.grad`` is
+recomputed on every pass and leaf ``.grad`` accumulates (PyTorch's policy).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import graph
+from .rules import ARRAY, BINARY, UNARY, BinaryRule, UnaryRule
+
+__all__ = [
+    "Tensor",
+    "unbroadcast",
+    "concat",
+    "stack",
+    "maximum",
+    "minimum",
+    "where",
+    "clip",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+]
+
+VJP = Callable[[np.ndarray], np.ndarray]
+_IEEE_SPECIALS = {"exp", "log", "sqrt", "pow_const", "div", "pow"}  # may meet inf/nan: silence numpy as PyTorch
+
+
+def _as_float_array(data: Any, what: str = "Tensor(data)") -> np.ndarray:
+    """float64 unless already float32; ints and bools become float64; everything else is a TypeError."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (str, bytes)) or data is None:
+        raise TypeError(f"{what} needs numbers (a number, nested list or numpy array), got {type(data).__name__}")
+    try:
+        array = np.array(data)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"{what} needs a rectangular array of numbers: {error}") from None
+    if array.dtype == np.float32 or array.dtype == np.float64:
+        return array
+    if array.dtype.kind in "biuf":
+        return array.astype(np.float64)
+    raise TypeError(f"{what} needs real numbers, got an array of dtype {array.dtype}")
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: undo NumPy broadcasting (leading axes added, size-1 axes stretched)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _normalize_axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a!r} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(a) % max(ndim, 1))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(normalized))
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    ``data`` is a numpy array (float64 by default; float32 is kept), ``grad`` is ``None`` until a backward pass
+    reaches it, ``requires_grad`` says whether gradients flow to it (a result requires grad when any input does),
+    ``label`` names it in diagrams, ``op`` is the operation that made it ("" for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "_parents", "_vjps", "_signal", "__weakref__")
+    __array_ufunc__ = None  # `ndarray + tensor` must come to Tensor.__radd__, not loop over elements
+
+    def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None) -> None:
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Tensor(label=...) must be a str or None, got {type(label).__name__}")
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"Tensor(requires_grad=...) must be True or False, got {requires_grad!r}")
+        self.data = _as_float_array(data).copy()
+        self.grad: np.ndarray | None = None
+        self.requires_grad = requires_grad
+        self.label = label
+        self.op = ""
+        self._parents: tuple[Tensor, ...] = ()
+        self._vjps: tuple[VJP | None, ...] = ()
+        self._signal = None
+
+    # ---- graph protocol (see autodiff.graph) -------------------------------------------------------------
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        return self._parents
+
+    def is_leaf(self) -> bool:
+        return not self._parents
+
+    def _chain(self, error_signal: np.ndarray) -> list[np.ndarray | None]:
+        return [None if vjp is None else vjp(error_signal) for vjp in self._vjps]
+
+    def _accumulate(self, error_signal: np.ndarray) -> None:
+        signal = np.asarray(error_signal, dtype=self.data.dtype)
+        self.grad = signal.copy() if self.grad is None else self.grad + signal
+
+    @staticmethod
+    def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    def _seed(self, grad: Any) -> np.ndarray:
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: create the leaves with requires_grad=True"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward() needs a gradient for a non-scalar output of shape {self.shape}")
+            return np.ones_like(self.data)
+        seed = _as_float_array(grad, "backward(grad)").astype(self.data.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward(grad): grad has shape {seed.shape} but the output has shape {self.shape}")
+        return seed
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this tensor: error signal 1 for a one-element tensor, else ``grad`` (same shape)."""
+        graph.backward(self, self._seed(grad))
+
+    def backward_steps(self, grad: Any = None) -> Iterator[graph.Step]:
+        """The same pass as ``backward()``, one :class:`~autodiff.graph.Step` at a time."""
+        return graph.backprop_steps(self, self._seed(grad))
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ---- numpy-like attributes ----------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, this one has shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the data (changing it does not change the tensor)."""
+        return self.data.copy()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (no parents, no gradient)."""
+        return _make(self.data, "", (), ())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, threshold=20, separator=", ", prefix="Tensor(")
+        extras = "".join(
+            [
+                f", dtype={self.dtype}" if self.dtype != np.float64 else "",
+                ", requires_grad=True" if self.requires_grad else "",
+                f", label={self.label!r}" if self.label else "",
+            ]
+        )
+        return f"Tensor({body}{extras})"
+
+    # ---- arithmetic ---------------------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(BINARY["add"], self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(BINARY["add"], other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _binary(BINARY["sub"], self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _binary(BINARY["sub"], other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(BINARY["mul"], self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(BINARY["mul"], other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _binary(BINARY["div"], self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _binary(BINARY["div"], other, self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            return _unary(UNARY["pow_const"], self, p=float(exponent))
+        return _binary(BINARY["pow"], self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _binary(BINARY["pow"], base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _unary(UNARY["neg"], self)
+
+    def __abs__(self) -> Tensor:
+        return _unary(UNARY["abs"], self)
+
+    def abs(self) -> Tensor:
+        return _unary(UNARY["abs"], self)
+
+    # comparisons give plain numpy boolean arrays (masks for `where`); no __eq__, so tensors stay hashable
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self.data < _operand_data(other, "<")
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self.data <= _operand_data(other, "<=")
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self.data > _operand_data(other, ">")
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self.data >= _operand_data(other, ">=")
+
+    # ---- elementwise functions (rules shared with Value, in autodiff.rules) -------------------------------
+    def exp(self) -> Tensor:
+        return _unary(UNARY["exp"], self)
+
+    def log(self) -> Tensor:
+        return _unary(UNARY["log"], self)
+
+    def sqrt(self) -> Tensor:
+        return _unary(UNARY["sqrt"], self)
+
+    def tanh(self) -> Tensor:
+        return _unary(UNARY["tanh"], self)
+
+    def sigmoid(self) -> Tensor:
+        return _unary(UNARY["sigmoid"], self)
+
+    def relu(self) -> Tensor:
+        return _unary(UNARY["relu"], self)
+
+    def leaky_relu(self, k: float = 0.01) -> Tensor:
+        return _unary(UNARY["leaky_relu"], self, k=_real(k, "leaky_relu(k=...)"))
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        return _unary(UNARY["elu"], self, alpha=_real(alpha, "elu(alpha=...)"))
+
+    def hardtanh(self) -> Tensor:
+        return _unary(UNARY["hardtanh"], self)
+
+    def softsign(self) -> Tensor:
+        return _unary(UNARY["softsign"], self)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        return clip(self, low, high)
+
+    # ---- reductions ---------------------------------------------------------------------------------------
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Σ over ``axis``; the error signal is copied back to every summed element (∂Σ/∂xᵢ = 1)."""
+        axes = _normalize_axes(axis, self.ndim, "sum")
+        x = self.data
+        out = x.sum(axis=axes, keepdims=keepdims)
+        return _make(out, "sum", (self,), (lambda g: _expand_back(g, x.shape, axes, keepdims),))
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Σ/n over ``axis``; each element gets 1/n of the error signal."""
+        axes = _normalize_axes(axis, self.ndim, "mean")
+        x = self.data
+        count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        if count == 0:
+            raise ValueError(f"mean: reducing axis {axis!r} of an empty tensor of shape {x.shape}")
+        out = x.mean(axis=axes, keepdims=keepdims)
+        return _make(out, "mean", (self,), (lambda g: _expand_back(g / count, x.shape, axes, keepdims),))
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """max over ``axis``; the error signal is shared evenly among tied maxima (PyTorch's rule)."""
+        return _extremum(self, axis, keepdims, "max")
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return _extremum(self, axis, keepdims, "min")
+
+    def logsumexp(self, axis: int | Sequence[int] | None = -1, keepdims: bool = False) -> Tensor:
+        return logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return log_softmax(self, axis)
+
+    # ---- shape --------------------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        x_shape = self.shape
+        try:
+            out = self.data.reshape(shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {x_shape} into {shape}") from None
+        return _make(out, "reshape", (self,), (lambda g: g.reshape(x_shape),))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (_normalize_axes(d, self.ndim, "flatten")[0] for d in (start_dim, end_dim))
+        shape = self.shape
+        return self.reshape(*shape[:start], int(np.prod(shape[start : end + 1])), *shape[end + 1 :])
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute axes (all of them, as numpy; no arguments reverses them). ``permute`` is the same."""
+        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        if sorted(int(a) % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
+        inverse = tuple(np.argsort([int(a) % self.ndim for a in axes]))
+        return _make(self.data.transpose(axes), "transpose", (self,), (lambda g: g.transpose(inverse),))
+
+    permute = transpose
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        axes = tuple(i for i, n in enumerate(self.shape) if n == 1) if axis is None else None
+        axes = axes if axes is not None else _normalize_axes(axis, self.ndim, "squeeze")
+        if any(self.shape[a] != 1 for a in axes):
+            raise ValueError(f"squeeze: axis {axis!r} of shape {self.shape} does not have size 1")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        ndim = self.ndim + 1
+        if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+            raise ValueError(f"unsqueeze: axis {axis!r} is out of range for a result with {ndim} dimensions")
+        shape = list(self.shape)
+        shape.insert(int(axis) % ndim, 1)
+        return self.reshape(tuple(shape))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """Basic and integer-array indexing. The share is scatter-*added*, so repeated indices accumulate."""
+        index = _index_data(index)
+        x_shape, dtype = self.shape, self.dtype
+        try:
+            out = self.data[index]
+        except IndexError as error:
+            raise IndexError(f"index {index!r} into a tensor of shape {x_shape}: {error}") from None
+
+        def vjp(g: np.ndarray) -> np.ndarray:
+            grad = np.zeros(x_shape, dtype=dtype)
+            np.add.at(grad, index, g)
+            return grad
+
+        return _make(np.array(out, copy=True), "index", (self,), (vjp,))
+
+
+def _index_data(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data.astype(np.intp)
+    if isinstance(index, tuple):
+        return tuple(_index_data(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _real(x: Any, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
+    return float(x)
+
+
+def _operand_data(x: Any, op: str) -> np.ndarray | float:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return x
+    if isinstance(x, np.ndarray):
+        return _as_float_array(x, op)
+    raise TypeError(
+        f"unsupported operand for {op}: Tensor and {type(x).__name__} ({x!r:.40}); expected a Tensor, "
+        "a numpy array or a real number"
+    )
+
+
+_new_tensor = object.__new__
+_grad_mode = graph._grad_mode
+
+
+def _make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...]) -> Tensor:
+    """A result node; it records its parents only while recording is on and some parent requires grad."""
+    out = _new_tensor(Tensor)
+    out.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+    out.grad = None
+    out.label = None
+    out._signal = None
+    if _grad_mode.enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out.op = op
+        out._parents = parents
+        out._vjps = tuple(vjp if p.requires_grad else None for p, vjp in zip(parents, vjps))
+    else:
+        out.requires_grad = False
+        out.op, out._parents, out._vjps = "", (), ()
+    return out
+
+
+def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
+    """f applied elementwise; share = g ∘ f'(x), with f' from the rule table."""
+    x = t.data
+    if rule.name in _IEEE_SPECIALS:
+        with np.errstate(all="ignore"):
+            y = rule.forward(x, ARRAY, **params)
+    else:
+        y = rule.forward(x, ARRAY, **params)
+    y = np.asarray(y, dtype=x.dtype)
+
+    def vjp(g: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return g * rule.local_grad(x, y, ARRAY, **params)
+
+    return _make(y, rule.name, (t,), (vjp,))
+
+
+def _lift(x: Any, op: str) -> tuple[Tensor | None, np.ndarray | float]:
+    """(node, data) for an operand: a Tensor is a node, an array a constant node, a number a baked constant."""
+    if isinstance(x, Tensor):
+        return x, x.data
+    if isinstance(x, np.ndarray):
+        node = Tensor(x)
+        return node, node.data
+    return None, _operand_data(x, op)
+
+
+def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
+    """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape."""
+    a_node, x = _lift(a, rule.symbol)
+    b_node, y = _lift(b, rule.symbol)
+    try:
+        if rule.name in _IEEE_SPECIALS:
+            with np.errstate(all="ignore"):
+                out = rule.forward(x, y, ARRAY)
+        else:
+            out = rule.forward(x, y, ARRAY)
+    except ValueError:
+        raise ValueError(
+            f"{rule.name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together"
+        ) from None
+    dtype = np.result_type(*(n.data for n in (a_node, b_node) if n is not None))
+    out = np.asarray(out, dtype=dtype)
+    parents, vjps = [], []
+    for node, local_grad in ((a_node, rule.grad_a), (b_node, rule.grad_b)):
+        if node is not None:
+            parents.append(node)
+            vjps.append(_elementwise_vjp(local_grad, x, y, out, node.shape))
+    return _make(out, rule.name, tuple(parents), tuple(vjps))
+
+
+def _elementwise_vjp(local_grad: Callable[..., Any], x: Any, y: Any, out: np.ndarray, shape: tuple) -> VJP:
+    def vjp(g: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            d = local_grad(x, y, out, ARRAY)
+        share = g if (type(d) is float and d == 1.0) else g * d
+        return unbroadcast(np.asarray(share), shape)
+
+    return vjp
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b for 1-D and N-D operands (numpy's rules). For z = Wx: ∇_W = δxᵀ (outer product), ∇_x = Wᵀδ."""
+    a_node, b_node = (x if isinstance(x, Tensor) else Tensor(_operand_data(x, "@")) for x in (a, b))
+    A, B = a_node.data, b_node.data
+    if A.ndim == 0 or B.ndim == 0:
+        raise ValueError(f"matmul: {A.shape} @ {B.shape}: both operands need at least one dimension (use *)")
+    inner_a, inner_b = A.shape[-1], B.shape[0] if B.ndim == 1 else B.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(f"matmul: {A.shape} @ {B.shape}: inner dimensions {inner_a} and {inner_b} differ")
+    try:
+        out = A @ B
+    except ValueError:
+        raise ValueError(f"matmul: {A.shape} @ {B.shape}: batch dimensions cannot be broadcast together") from None
+    A2 = A if A.ndim > 1 else A[None, :]
+    B2 = B if B.ndim > 1 else B[:, None]
+
+    def as_matrix(g: np.ndarray) -> np.ndarray:
+        g = np.asarray(g)
+        if A.ndim == 1:
+            g = np.expand_dims(g, -2 if B.ndim > 1 else -1)
+        if B.ndim == 1:
+            g = g[..., None]
+        return g
+
+    def vjp_a(g: np.ndarray) -> np.ndarray:
+        return unbroadcast(as_matrix(g) @ np.swapaxes(B2, -1, -2), A2.shape).reshape(A.shape)
+
+    def vjp_b(g: np.ndarray) -> np.ndarray:
+        return unbroadcast(np.swapaxes(A2, -1, -2) @ as_matrix(g), B2.shape).reshape(B.shape)
+
+    return _make(np.asarray(out), "matmul", (a_node, b_node), (vjp_a, vjp_b))
+
+
+def _expand_back(g: np.ndarray, shape: tuple, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """Broadcast a reduced signal back over the reduced ``axes`` of ``shape``."""
+    if not keepdims and axes:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
+    axes = _normalize_axes(axis, t.ndim, op)
+    x = t.data
+    if x.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    reduce = np.max if op == "max" else np.min
+    kept = reduce(x, axis=axes, keepdims=True)
+    out = kept if keepdims else kept.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+
+    def vjp(g: np.ndarray) -> np.ndarray:
+        hits = x == kept
+        share = hits / hits.sum(axis=axes, keepdims=True)
+        return share * _expand_back(g, x.shape, axes, keepdims)
+
+    return _make(out, op, (t,), (vjp,))
+
+
+def _tensors(items: Sequence[Any], op: str) -> list[Tensor]:
+    if isinstance(items, Tensor) or not isinstance(items, (list, tuple)) or not items:
+        raise TypeError(f"{op} needs a non-empty list of tensors, got {type(items).__name__}")
+    return [x if isinstance(x, Tensor) else Tensor(_operand_data(x, op)) for x in items]
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis; each input's share is its slice of the signal."""
+    parts = _tensors(tensors, "concat")
+    try:
+        out = np.concatenate([p.data for p in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as error:
+        raise ValueError(f"concat: shapes {[p.shape for p in parts]} along axis {axis}: {error}") from None
+    bounds = np.cumsum([p.shape[axis] for p in parts])[:-1]
+    axis = axis % out.ndim
+
+    def share(i: int) -> VJP:
+        return lambda g: np.split(g, bounds, axis=axis)[i]
+
+    return _make(out, "concat", tuple(parts), tuple(share(i) for i in range(len(parts))))
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new axis."""
+    parts = _tensors(tensors, "stack")
+    try:
+        out = np.stack([p.data for p in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as error:
+        raise ValueError(f"stack: shapes {[p.shape for p in parts]} along axis {axis}: {error}") from None
+    axis = axis % out.ndim
+
+    def share(i: int) -> VJP:
+        return lambda g: np.take(g, i, axis=axis)
+
+    return _make(out, "stack", tuple(parts), tuple(share(i) for i in range(len(parts))))
+
+
+def _pair(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
+    return tuple(x if isinstance(x, Tensor) else Tensor(_operand_data(x, op)) for x in (a, b))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max; the signal goes to the larger input, split evenly on ties (PyTorch)."""
+    return _select_larger(a, b, "maximum", 1.0)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min; the signal goes to the smaller input, split evenly on ties (PyTorch)."""
+    return _select_larger(a, b, "minimum", -1.0)
+
+
+def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
+    a, b = _pair(a, b, op)
+    x, y = a.data, b.data
+    try:
+        out = np.maximum(x, y) if sign > 0 else np.minimum(x, y)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast together") from None
+    weight_a = 1.0 * (sign * x > sign * y) + 0.5 * (x == y)
+    return _make(
+        out,
+        op,
+        (a, b),
+        (lambda g: unbroadcast(g * weight_a, x.shape), lambda g: unbroadcast(g * (1 - weight_a), y.shape)),
+    )
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``. The unselected branch gets a zero share, but NaN in its
+    *own* gradient still poisons its parents (``where(x > 0, sqrt(x), 0)`` at x < 0): mask the input instead."""
+    mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition).astype(bool)
+    a, b = _pair(a, b, "where")
+    try:
+        out = np.where(mask, a.data, b.data)
+    except ValueError:
+        raise ValueError(f"where: shapes {mask.shape}, {a.shape}, {b.shape} cannot be broadcast together") from None
+    return _make(
+        out,
+        "where",
+        (a, b),
+        (lambda g: unbroadcast(np.where(mask, g, 0.0), a.shape), lambda g: unbroadcast(np.where(mask, 0.0, g), b.shape)),
+    )
+
+
+def clip(t: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
+    """Clamp to [low, high]; the signal passes where low ≤ x ≤ high (PyTorch's clamp), else 0."""
+    if low is None and high is None:
+        raise ValueError("clip needs low, high or both")
+    x = t.data
+    lo = -np.inf if low is None else _real(low, "clip(low)")
+    hi = np.inf if high is None else _real(high, "clip(high)")
+    if lo > hi:
+        raise ValueError(f"clip: low {lo} is greater than high {hi}")
+    inside = (x >= lo) & (x <= hi)
+    return _make(np.clip(x, lo, hi), "clip", (t,), (lambda g: g * inside,))
+
+
+def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x (no overflow); share = g · softmax(x)."""
+    axes = _normalize_axes(axis, t.ndim, "logsumexp")
+    x = t.data
+    m = np.max(x, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    kept = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+    out = kept if keepdims else np.squeeze(kept, axis=axes)
+    return _make(out, "logsumexp", (t,), (lambda g: _expand_back(g, x.shape, axes, keepdims) * np.exp(x - kept),))
+
+
+def softmax(t: Tensor, axis: int = -1) -> Tensor:
+    """yᵢ = e^{xᵢ − m} / Σⱼ e^{xⱼ − m}; share = y ∘ (g − Σ g∘y)."""
+    axes = _normalize_axes(axis, t.ndim, "softmax")
+    x = t.data
+    e = np.exp(x - np.max(x, axis=axes, keepdims=True))
+    y = e / e.sum(axis=axes, keepdims=True)
+    return _make(y, "softmax", (t,), (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),))
+
+
+def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
+    """x − logsumexp(x); share = g − softmax(x) · Σ g."""
+    axes = _normalize_axes(axis, t.ndim, "log_softmax")
+    x = t.data
+    shifted = x - np.max(x, axis=axes, keepdims=True)
+    y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+    return _make(y, "log_softmax", (t,), (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),))
