@@ -11,8 +11,8 @@ Gradient policy: ``backward()`` recomputes interior ``.grad`` from zero on every
 created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
 """
 
-from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
+from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .tensor import (
     Tensor,
     clip,

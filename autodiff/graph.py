@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from contextlib import contextmanager
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 __all__ = ["Step", "backprop_steps", "backward", "topological_order", "no_grad", "enable_grad", "is_grad_enabled"]

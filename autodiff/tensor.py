@@ -643,7 +643,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         out,
         "where",
         (a, b),
-        (lambda g: unbroadcast(np.where(mask, g, 0.0), a.shape), lambda g: unbroadcast(np.where(mask, 0.0, g), b.shape)),
+        (
+            lambda g: unbroadcast(np.where(mask, g, 0.0), a.shape),
+            lambda g: unbroadcast(np.where(mask, 0.0, g), b.shape),
+        ),
     )
 
 
