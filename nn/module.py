@@ -1,19 +1,61 @@
-"""``Module``: PyTorch's container conventions, for models built from ``Value``s or ``Tensor``s.
+"""``Module`` and ``Parameter``: PyTorch's container conventions, for models built from ``Value``s or ``Tensor``s.
 
-Children and parameters are found by looking at the module's attributes, in the order they were assigned:
-an attribute holding a ``Module`` (or a list/tuple of them) is a child; an attribute holding a parameter
-(a ``Value``, or a ``Tensor`` with ``requires_grad``; or a list/tuple of them) is a parameter. There is no
+Children and parameters are found by looking at the module's attributes, in the order they were assigned, so a
+child is registered simply by assigning it (``self.hidden = Linear(20, 8)``): an attribute holding a ``Module``
+(or a list/tuple of them) is a child; an attribute holding a parameter (a ``Value``, or a ``Tensor`` leaf with
+``requires_grad``, e.g. an :class:`nn.Parameter <Parameter>`; or a list/tuple of them) is a parameter. There is no
 ``__getattr__`` magic: a misspelt attribute raises ``AttributeError`` as usual.
+
+Parameters are named by their path of attributes, as in PyTorch: ``hidden.W``, ``0.b``, ``layers.1.neurons.0.w.2``.
+Those names are the keys of :meth:`Module.state_dict`, which :meth:`Module.save` writes to an ``.npz`` archive
+(one array per parameter; a ``Value`` is a 0-d array) and :meth:`Module.load` reads back.
+
+Saving and loading are careful about failure:
+
+* ``save`` writes a temporary file next to the target and ``os.replace``-s it into place, so the target is either
+  the old file or the complete new one, never half of each;
+* ``load`` never unpickles (``allow_pickle=False``), reads and checks *everything* first — every key, shape and
+  dtype — and only then assigns, so a failed load (a wrong key, a wrong shape, a truncated, corrupt or foreign
+  file) raises and leaves the model exactly as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import contextlib
+import os
+import secrets
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
-from autodiff import Value
+import numpy as np
 
-__all__ = ["Module", "is_parameter"]
+from autodiff import Tensor, Value
+
+__all__ = [
+    "Module",
+    "Parameter",
+    "is_parameter",
+    "IncompatibleKeys",
+    "StateDictError",
+    "CheckpointError",
+]
+
+
+class Parameter(Tensor):
+    """A trainable leaf ``Tensor``: ``Parameter(data)`` is ``Tensor(data, requires_grad=True)`` (PyTorch's name).
+
+    It is a plain ``Tensor`` in every other respect; the results of operations on it are ordinary ``Tensor``s.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, label: str | None = None) -> None:
+        super().__init__(data, requires_grad=True, label=label)
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__().removeprefix("Tensor")
 
 
 def is_parameter(x: Any) -> bool:
@@ -23,7 +65,22 @@ def is_parameter(x: Any) -> bool:
     return bool(getattr(x, "requires_grad", False)) and hasattr(x, "_parents") and not x._parents
 
 
-def _members(value: Any, test: Any) -> list[tuple[str, Any]] | None:
+class IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` skipped (only non-empty when ``strict=False``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class StateDictError(ValueError):
+    """A state dict does not fit the model: a missing or unexpected key, a wrong shape or dtype (named)."""
+
+
+class CheckpointError(ValueError):
+    """A file is not a readable ``.npz`` archive of numeric arrays (truncated, corrupt, or something else)."""
+
+
+def _members(value: Any, test: Callable[[Any], bool]) -> list[tuple[str, Any]] | None:
     """``[("", value)]`` if ``value`` passes ``test``; ``[("0", v0), ...]`` for a list/tuple of such; else None."""
     if test(value):
         return [("", value)]
@@ -36,8 +93,19 @@ def _join(*parts: str) -> str:
     return ".".join(p for p in parts if p)
 
 
+def _shape(param: Any) -> tuple[int, ...]:
+    return () if isinstance(param, Value) else tuple(param.shape)
+
+
+def _dtype(param: Any) -> np.dtype:
+    return np.dtype(np.float64) if isinstance(param, Value) else param.data.dtype
+
+
 class Module:
-    """Base class: subclasses assign parameters and child modules as attributes and define ``forward``."""
+    """Base class: subclasses assign parameters and child modules as attributes and define ``forward``.
+
+    ``training`` is ``True`` until :meth:`eval` (it switches e.g. :class:`~nn.layers.Dropout` off).
+    """
 
     training: bool = True
 
@@ -47,7 +115,9 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    # ---- the tree ---------------------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(attribute name, child)`` for the direct children, in assignment order."""
         for name, value in vars(self).items():
             for index, child in _members(value, lambda v: isinstance(v, Module)) or []:
                 yield _join(name, index), child
@@ -57,22 +127,42 @@ class Module:
             yield child
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named ``prefix``) and all its descendants, depth first."""
         yield prefix, self
         for name, child in self.named_children():
             yield from child.named_modules(_join(prefix, name))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every descendant, then on ``self`` (PyTorch's order); returns ``self``."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def _direct_parameters(self) -> Iterator[tuple[str, Any]]:
+        for name, value in vars(self).items():
+            for index, param in _members(value, is_parameter) or []:
+                yield _join(name, index), param
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """``(dotted name, parameter)`` for this module's parameters, then its children's; each parameter once."""
         seen: set[int] = set()
         for module_name, module in self.named_modules(prefix):
-            for name, value in vars(module).items():
-                for index, param in _members(value, is_parameter) or []:
-                    if id(param) not in seen:
-                        seen.add(id(param))
-                        yield _join(module_name, name, index), param
+            for name, param in module._direct_parameters():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield _join(module_name, name), param
 
     def parameters(self) -> list[Any]:
         return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """The number of trainable numbers (a ``Value`` counts 1, a ``Tensor`` its size)."""
+        return sum(int(np.prod(_shape(p), dtype=np.int64)) for p in self.parameters())
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (``0.0`` for a Value, ``None`` for a Tensor, as PyTorch)."""
@@ -81,23 +171,177 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout active) for this module and all its children; returns ``self``."""
-        for _, module in self.named_modules():
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) needs True or False, got {mode!r}")
+        for module in self.modules():
             module.training = mode
         return self
 
     def eval(self) -> Module:
+        """Evaluation mode (dropout is the identity) for this module and all its children; returns ``self``."""
         return self.train(False)
 
+    # ---- repr -------------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
+        """The arguments shown between the parentheses of this module's line in ``repr``."""
         return ""
 
+    def _parameter_summary(self) -> str:
+        """``"W (3, 2), b (3,)"``: each parameter attribute with its shape (a list of n Values shows as (n,))."""
+        parts = []
+        for name, value in vars(self).items():
+            members = _members(value, is_parameter)
+            if members is None:
+                continue
+            shape = _shape(value) if members[0][0] == "" else (len(members), *_shape(members[0][1]))
+            parts.append(f"{name} {shape}")
+        return ", ".join(parts)
+
     def __repr__(self) -> str:
+        """One line per module, children indented, each with its parameters' shapes::
+
+            Sequential(
+              (0): Linear(in_features=2, out_features=3, bias=True)  [W (3, 2), b (3,)]
+              (1): Tanh()
+            )
+        """
+        summary = self._parameter_summary()
+        shapes = f"  [{summary}]" if summary else ""
         children = list(self.named_children())
-        head = f"{type(self).__name__}({self.extra_repr()}"
         if not children:
-            return head + ")"
-        lines = [head]
+            return f"{type(self).__name__}({self.extra_repr()}){shapes}"
+        lines = [f"{type(self).__name__}({self.extra_repr()}{shapes}"]
         for name, child in children:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+    # ---- state ------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """``{name: a copy of the parameter's array}``, in ``named_parameters`` order; a ``Value`` is a 0-d array."""
+        return {name: np.array(p.data, dtype=_dtype(p), copy=True) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy ``state_dict``'s arrays into the parameters (in place), after checking all of them.
+
+        With ``strict=True`` (the default) the keys must be exactly ``state_dict()``'s keys; with ``strict=False``
+        missing and unexpected keys are skipped and reported in the returned :class:`IncompatibleKeys`. A shape
+        mismatch or a non-numeric array is an error either way. On any error, nothing has been changed.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict needs a mapping of name → array, got {type(state_dict).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state_dict]
+        unexpected = [str(name) for name in state_dict if name not in params]
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append("missing key(s) " + ", ".join(map(repr, missing)))
+            if unexpected:
+                problems.append("unexpected key(s) " + ", ".join(map(repr, unexpected)))
+            raise StateDictError(f"error loading state into {type(self).__name__}: " + "; ".join(problems))
+        staged = [(p, _checked_array(name, state_dict[name], p)) for name, p in params.items() if name in state_dict]
+        for param, array in staged:  # nothing below can fail: every array is already the right shape and dtype
+            if isinstance(param, Value):
+                param.data = float(array)
+            else:
+                param.data[...] = array
+        return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write ``state_dict()`` to ``path`` as an ``.npz`` archive (exactly that path: no suffix is added).
+
+        The archive is written to a hidden temporary file in the same directory, flushed to disk and then moved
+        over ``path`` with ``os.replace`` (atomic), so an interrupted save leaves the previous file untouched.
+        """
+        _atomic_write_npz(os.fspath(path), self.state_dict())
+
+    def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
+        """Read an archive written by :meth:`save` and :meth:`load_state_dict` it (all checks first).
+
+        Raises ``FileNotFoundError`` for a missing file, :class:`CheckpointError` for a file that is not a readable
+        ``.npz`` of numeric arrays (a text file, a truncated or corrupt archive, a zip of other things, an archive
+        holding pickled object arrays) and :class:`StateDictError` for an archive that does not fit this model.
+        """
+        return self.load_state_dict(read_npz(path), strict=strict)
+
+
+def _checked_array(name: str, value: Any, param: Any) -> np.ndarray:
+    """``value`` as an array of ``param``'s shape and dtype, or a :class:`StateDictError` naming ``name``."""
+    if isinstance(value, (Tensor, Value)):
+        value = value.data
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise StateDictError(f"{name!r}: cannot read {type(value).__name__} as an array: {error}") from None
+    if array.dtype.kind not in "iuf":
+        raise StateDictError(f"{name!r}: expected a real-number array, got dtype {array.dtype}")
+    expected = _shape(param)
+    if array.shape != expected:
+        raise StateDictError(f"{name!r}: shape mismatch: the model has {expected}, the state has {array.shape}")
+    return array.astype(_dtype(param), copy=True)
+
+
+def _atomic_write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
+    """``np.savez``'s format (one ``<name>.npy`` member per array, never pickled), written then renamed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 minus the umask, like open(path, "w")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+                for name, array in arrays.items():
+                    with archive.open(f"{name}.npy", mode="w", force_zip64=True) as member:
+                        np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows it
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# Everything reading a damaged or foreign file can raise (zipfile, zlib, numpy's header parser); not MemoryError.
+_READ_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, RuntimeError, NotImplementedError,
+                zipfile.BadZipFile, zlib.error)
+
+
+def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """All arrays of an ``.npz`` archive, read without unpickling; :class:`CheckpointError` if that is impossible.
+
+    A missing file raises ``FileNotFoundError`` (``IsADirectoryError``, ``PermissionError``: the usual ``OSError``).
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        try:
+            loaded = np.load(file, allow_pickle=False)
+        except _READ_ERRORS as error:
+            raise CheckpointError(f"{path!r} is not a readable .npz archive: {_describe(error)}") from error
+        if isinstance(loaded, np.ndarray):
+            raise CheckpointError(f"{path!r} holds a single .npy array, not an .npz archive of named arrays")
+        state: dict[str, np.ndarray] = {}
+        with loaded:
+            for name in loaded.files:
+                try:
+                    array = loaded[name]
+                except _READ_ERRORS as error:
+                    raise CheckpointError(f"{path!r}: entry {name!r} cannot be read: {_describe(error)}") from error
+                if not isinstance(array, np.ndarray):
+                    raise CheckpointError(f"{path!r}: entry {name!r} is not a .npy array (a foreign zip archive?)")
+                state[name] = array
+    return state
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ValueError) and "pickle" in str(error):
+        if "Object arrays" in str(error):
+            return "it holds object arrays, which would need unpickling (refused: allow_pickle=False)"
+        return "neither .npz nor .npy (numpy would have to unpickle it, which is refused)"
+    return f"{type(error).__name__}: {error}"
