@@ -1,0 +1,623 @@
+"""Optimizers with PyTorch's names, arguments, defaults and update rules (notes §7.7–7.9).
+
+One code path serves both engines. A parameter is either a scalar ``Value`` (``.data`` and ``.grad`` are floats) or
+a ``Tensor`` (``.data`` is a numpy array, ``.grad`` is ``None`` or an array of the same shape). Every update is
+computed on numpy arrays (0-d for a ``Value``) and written back into the parameter in place: ``p.data[...] = new``
+for a Tensor, ``p.data = float(new)`` for a Value. A Tensor whose ``.grad`` is ``None`` (no backward pass reached
+it) is skipped, as in PyTorch; a Value always has a float gradient, so it is always updated.
+
+Notation used in the docstrings: θ a parameter, g its gradient at step t (t = 1, 2, …), γ the learning rate
+``lr``, λ ``weight_decay``, μ ``momentum``. "Snippet 2.x" refers to the notes' code snippets in §7.8–7.9.
+
+Fan-in scaling (notes §7.7, Collobert): every optimizer accepts ``fan_in_scaling=True`` (also settable per
+parameter group). The learning rate used for a parameter is then γ/√fan_in, where fan_in is the number of inputs
+of the neuron the weight belongs to: ``shape[1]`` for a 2-D weight W ∈ R^{out×in} (``prod(shape[1:])`` for more
+dimensions). Biases (1-D) and scalar ``Value`` parameters have no shape to read a fan-in from, so they keep γ
+unless the group says ``"fan_in": n`` explicitly — the way to use the option with the scalar engine::
+
+    layer = nn.Layer(20, 8)
+    SGD([{"params": [w for row in layer.W for w in row], "fan_in": 20},
+         {"params": layer.b}], lr=0.1, fan_in_scaling=True)
+
+The scaled rate replaces γ everywhere γ appears in that parameter's update (including AdamW's decay γ·λ·θ).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
+
+ParamGroup = dict[str, Any]
+
+
+# ---- parameters: one view over Value (float data) and Tensor (ndarray data) ------------------------------------
+def is_tensor_like(p: Any) -> bool:
+    """A Tensor-like parameter: its ``.data`` is a numpy array (and it has a ``.grad`` slot)."""
+    return isinstance(getattr(p, "data", None), np.ndarray) and hasattr(p, "grad")
+
+
+def is_value_like(p: Any) -> bool:
+    """A scalar ``Value``-like parameter: float ``.data`` and float ``.grad``."""
+    data = getattr(p, "data", None)
+    return (
+        isinstance(data, numbers.Real)
+        and not isinstance(data, bool)
+        and hasattr(p, "grad")
+        and hasattr(p, "zero_grad")
+    )
+
+
+def _is_param(p: Any) -> bool:
+    return is_tensor_like(p) or is_value_like(p)
+
+
+def param_data(p: Any) -> np.ndarray:
+    """θ as an array: the Tensor's own array, or a 0-d float64 copy of a Value's float."""
+    if is_tensor_like(p):
+        return p.data
+    return np.asarray(p.data, dtype=np.float64)
+
+
+def param_grad(p: Any) -> np.ndarray | None:
+    """g as an array of θ's dtype and shape, or ``None`` when the parameter has no gradient (Tensor not reached)."""
+    if p.grad is None:
+        return None
+    data = param_data(p)
+    grad = np.asarray(p.grad, dtype=data.dtype)
+    if grad.shape != data.shape:
+        raise ValueError(f"a parameter of shape {data.shape} has a gradient of shape {grad.shape}; they must match")
+    return grad
+
+
+def assign(p: Any, new: np.ndarray) -> None:
+    """Write θ's new value into the parameter in place (the same object stays in the model)."""
+    if is_tensor_like(p):
+        p.data[...] = new
+    else:
+        p.data = float(new)
+
+
+def _shape(p: Any) -> tuple[int, ...]:
+    return p.data.shape if is_tensor_like(p) else ()
+
+
+def fan_in(p: Any, group: ParamGroup | None = None) -> int:
+    """The fan-in used by fan-in scaling: the group's ``"fan_in"`` if set, else ``prod(shape[1:])`` for a parameter
+    with 2+ dimensions (W ∈ R^{out×in} → in), else 1 (biases and scalar Values: no scaling)."""
+    if group is not None and group.get("fan_in") is not None:
+        return int(group["fan_in"])
+    shape = _shape(p)
+    return math.prod(shape[1:]) if len(shape) >= 2 else 1
+
+
+def _describe(x: Any) -> str:
+    return f"{type(x).__name__} ({x!r:.60})"
+
+
+# ---- hyper-parameter checks --------------------------------------------------------------------------------------
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+    return float(value)
+
+
+def _check_nonnegative(value: Any, name: str, message: str) -> None:
+    """ValueError ``"<message>: <value>"`` unless 0 ≤ value < ∞ (NaN fails too)."""
+    x = _real(value, name)
+    if not (0.0 <= x < math.inf):
+        raise ValueError(f"{message}: {value}")
+
+
+def _check_bool(value: Any, name: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+
+
+class Optimizer:
+    """Base class: holds ``param_groups`` and per-parameter ``state``; subclasses define ``_update``.
+
+    ``params`` is an iterable of parameters, or of dicts ``{"params": [...], "lr": ..., ...}`` (parameter groups,
+    each overriding any of the optimizer's defaults — per-group learning rates, for example). Every group is
+    checked with the same rules as the constructor's arguments. ``state[p]`` is a dict of buffers for parameter p
+    (momentum, running averages, step count), created on p's first update.
+    """
+
+    def __init__(self, params: Iterable[Any] | Iterable[ParamGroup], defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[ParamGroup] = []
+        if _is_param(params) or isinstance(params, dict):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of parameters or dicts, but got "
+                f"{type(params).__name__}; wrap a single parameter in a list"
+            )
+        if hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"params: got the module {type(params).__name__}; pass model.parameters() instead")
+        if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+            raise TypeError(f"params must be an iterable of parameters or dicts, got {_describe(params)}")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ---- groups ------------------------------------------------------------------------------------------------
+    def add_param_group(self, param_group: ParamGroup) -> None:
+        """Add a group ``{"params": [...], <hyper-parameter overrides>}``; missing keys take the defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a parameter group must be a dict, got {_describe(param_group)}")
+        params = param_group.get("params")
+        if params is None:
+            raise ValueError("a parameter group needs a 'params' entry")
+        if _is_param(params):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but got a set")
+        else:
+            params = list(params)
+        for i, p in enumerate(params):
+            if not _is_param(p):
+                raise TypeError(f"optimizer can only optimize Values and Tensors, but params[{i}] is {_describe(p)}")
+            is_leaf = getattr(p, "is_leaf", True)
+            if not (is_leaf() if callable(is_leaf) else is_leaf):
+                raise ValueError(f"can't optimize a non-leaf parameter (params[{i}] was computed from others)")
+        group = {**self.defaults, **param_group, "params": params}
+        self._validate(group)
+        ids = [id(p) for p in params]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a parameter group contains the same parameter more than once")
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        if taken & set(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _validate(self, group: ParamGroup) -> None:
+        """Raise ValueError/TypeError for an invalid hyper-parameter in ``group``. Subclasses extend it."""
+        _check_nonnegative(group["lr"], "lr", "Invalid learning rate")
+        _check_bool(group.get("maximize", False), "maximize")
+        _check_bool(group.get("fan_in_scaling", False), "fan_in_scaling")
+        n = group.get("fan_in")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
+            raise ValueError(f"Invalid fan_in value: {n} (a positive int, or None to read it from the shape)")
+
+    # ---- the loop ----------------------------------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every gradient: a Tensor's to ``None`` (or zeros with ``set_to_none=False``), a Value's to 0.0."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if is_tensor_like(p) and not set_to_none:
+                    if p.grad is not None:
+                        p.grad = np.zeros_like(p.data)
+                else:
+                    p.zero_grad()
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns ``closure()`` if given (PyTorch's API)."""
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = param_grad(p)
+                if grad is None:
+                    continue
+                if group.get("maximize", False):
+                    grad = -grad
+                lr = group["lr"]
+                if group.get("fan_in_scaling", False):
+                    lr = lr / math.sqrt(fan_in(p, group))
+                theta = param_data(p)
+                assign(p, self._update(theta, grad, self.state[p], group, lr))
+        return loss
+
+    def _update(
+        self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup, lr: float
+    ) -> np.ndarray:
+        """Return θ's new value; update ``state`` (a new array per buffer, never a view of θ)."""
+        raise NotImplementedError
+
+    # ---- saving ------------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's layout: ``{"state": {index: buffers}, "param_groups": [{..., "params": [indices]}]}``.
+
+        Parameters are replaced by their position across all groups, so the dict can be loaded into a new
+        optimizer over the same model. Arrays are copied.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            groups.append({**group, "params": [index[id(p)] for p in group["params"]]})
+        state = {
+            index[id(p)]: {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            for p, s in self.state.items()
+            if s and id(p) in index
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and buffers saved by :meth:`state_dict` (same group sizes required)."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, "
+                f"the optimizer has {len(self.param_groups)}"
+            )
+        for i, (ours, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(ours["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"parameter group {i}: the loaded state dict has {len(saved['params'])} parameters, "
+                    f"the optimizer has {len(ours['params'])}"
+                )
+        by_index: dict[int, Any] = {}
+        for ours, saved in zip(self.param_groups, saved_groups):
+            for p, i in zip(ours["params"], saved["params"]):
+                by_index[i] = p
+        new_groups = [{**saved, "params": ours["params"]} for ours, saved in zip(self.param_groups, saved_groups)]
+        for group in new_groups:
+            self._validate(group)
+        self.state = defaultdict(dict)
+        for i, buffers in state_dict["state"].items():
+            p = by_index[int(i)]
+            shape = _shape(p)
+            for name, value in buffers.items():
+                if isinstance(value, np.ndarray) and value.shape != shape:
+                    raise ValueError(f"state of parameter {i}: {name!r} has shape {value.shape}, expected {shape}")
+            self.state[p] = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in buffers.items()}
+        self.param_groups = new_groups
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        return "\n".join(lines) + "\n)"
+
+
+# ---- the optimizers -----------------------------------------------------------------------------------------------
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum (PyTorch's ``torch.optim.SGD``).
+
+    Each step, with g = ∇θ J:
+
+    * weight decay (L2): g ← g + λθ;
+    * momentum (μ ≠ 0): b₁ = g on the first step (no dampening then), afterwards b_t = μ·b_{t−1} + (1 − τ)·g with
+      τ = ``dampening``; then g ← g + μ·b_t with ``nesterov=True``, else g ← b_t;
+    * θ ← θ − γ·g.
+
+    Without momentum this is the notes' plain update θ_new = θ_old − α∇θJ (§7.7).
+
+    Relation to the notes' snippet 2.2 (``v = mu*v - alpha*grad_x; x += v``): with dampening = 0 and a constant
+    learning rate the two are the same update, because the notes' velocity is v_t = −α·b_t. Indeed
+    v_t = μv_{t−1} − αg_t ⇔ −αb_t = μ(−αb_{t−1}) − αg_t ⇔ b_t = μb_{t−1} + g_t, and the first step agrees too
+    (v₀ = 0 gives v₁ = −αg₁, i.e. b₁ = g₁). They differ only when α changes during training (a schedule): PyTorch's
+    buffer b holds no learning rate, so a new γ applies at once to the whole accumulated velocity, while the notes'
+    v keeps the old α inside it.
+
+    Nesterov momentum requires μ > 0 and dampening = 0. ``momentum_buffer`` is kept in ``state[p]``.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any] | Iterable[ParamGroup],
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        fan_in_scaling: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            fan_in_scaling=fan_in_scaling,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: ParamGroup) -> None:
+        super()._validate(group)
+        _check_nonnegative(group["momentum"], "momentum", "Invalid momentum value")
+        _check_nonnegative(group["weight_decay"], "weight_decay", "Invalid weight_decay value")
+        if not 0.0 <= _real(group["dampening"], "dampening") <= 1.0:
+            raise ValueError(f"Invalid dampening value: {group['dampening']} (must be in [0, 1])")
+        _check_bool(group["nesterov"], "nesterov")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                "Nesterov momentum requires a momentum and zero dampening "
+                f"(got momentum={group['momentum']}, dampening={group['dampening']})"
+            )
+
+    def _update(
+        self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup, lr: float
+    ) -> np.ndarray:
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * theta
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = np.array(grad, copy=True)
+            else:
+                buf = momentum * buf + (1 - group["dampening"]) * grad
+            state["momentum_buffer"] = buf
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        return theta - lr * grad
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (PyTorch's ``torch.optim.Adagrad``): a per-coordinate rate that shrinks with the gradient history.
+
+    State: ``step`` t and ``sum`` (starts at ``initial_accumulator_value``). Each step:
+
+    * g ← g + λθ (weight decay);
+    * γ̃ = γ / (1 + (t − 1)·``lr_decay``);
+    * sum ← sum + g²;
+    * θ ← θ − γ̃·g / (√sum + ε).
+
+    With lr_decay = 0, initial_accumulator_value = 0 this is the notes' §7.9 formula
+    θ_{t,i} = θ_{t−1,i} − α·g_{t,i}/√(Σ_τ g²_{τ,i}) plus an ε. The notes' snippet 2.3 puts ε *inside* the square
+    root (``x += -lr * dx / np.sqrt(cache + 1e-8)``); PyTorch adds it *after* the root, with ε = 1e-10. The two
+    differ only when Σg² is of the order of ε.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any] | Iterable[ParamGroup],
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+        fan_in_scaling: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+            fan_in_scaling=fan_in_scaling,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: ParamGroup) -> None:
+        super()._validate(group)
+        _check_nonnegative(group["lr_decay"], "lr_decay", "Invalid lr_decay value")
+        _check_nonnegative(group["weight_decay"], "weight_decay", "Invalid weight_decay value")
+        _check_nonnegative(
+            group["initial_accumulator_value"], "initial_accumulator_value", "Invalid initial_accumulator_value value"
+        )
+        _check_nonnegative(group["eps"], "eps", "Invalid epsilon value")
+
+    def _update(
+        self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup, lr: float
+    ) -> np.ndarray:
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(theta, group["initial_accumulator_value"])
+        state["step"] += 1
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * theta
+        clr = lr / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] = state["sum"] + grad * grad
+        std = np.sqrt(state["sum"]) + group["eps"]
+        return theta - clr * (grad / std)
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (PyTorch's ``torch.optim.RMSprop``): divide by a running RMS of the gradients.
+
+    State: ``square_avg`` v (starts at 0), ``grad_avg`` ḡ if centered, ``momentum_buffer`` b if μ > 0. Each step,
+    with α = ``alpha``:
+
+    * g ← g + λθ (weight decay);
+    * v ← α·v + (1 − α)·g²;
+    * centered: ḡ ← α·ḡ + (1 − α)·g and d = √(v − ḡ²) + ε (a running *variance*); otherwise d = √v + ε;
+    * μ > 0: b ← μ·b + g/d, θ ← θ − γ·b; otherwise θ ← θ − γ·g/d.
+
+    With alpha = ``decay_rate``, momentum = 0, centered = False, weight_decay = 0 this is exactly the notes'
+    snippet 2.4 (``cache = decay_rate*cache + (1-decay_rate)*dx**2; x += -lr*dx/(np.sqrt(cache) + eps)``). Unlike
+    Adagrad's growing sum, v forgets old gradients, so the steps do not shrink monotonically (§7.9).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any] | Iterable[ParamGroup],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+        fan_in_scaling: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+            fan_in_scaling=fan_in_scaling,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: ParamGroup) -> None:
+        super()._validate(group)
+        _check_nonnegative(group["eps"], "eps", "Invalid epsilon value")
+        _check_nonnegative(group["momentum"], "momentum", "Invalid momentum value")
+        _check_nonnegative(group["weight_decay"], "weight_decay", "Invalid weight_decay value")
+        if not 0.0 <= _real(group["alpha"], "alpha") <= 1.0:
+            raise ValueError(f"Invalid alpha value: {group['alpha']} (must be in [0, 1])")
+        _check_bool(group["centered"], "centered")
+
+    def _update(
+        self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup, lr: float
+    ) -> np.ndarray:
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(theta)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = np.zeros_like(theta)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(theta)
+        state["step"] += 1
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * theta
+        alpha = group["alpha"]
+        square_avg = alpha * state["square_avg"] + (1 - alpha) * grad * grad
+        state["square_avg"] = square_avg
+        if group["centered"]:
+            grad_avg = alpha * state["grad_avg"] + (1 - alpha) * grad
+            state["grad_avg"] = grad_avg
+            avg = np.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+        else:
+            avg = np.sqrt(square_avg) + group["eps"]
+        if group["momentum"] > 0:
+            buf = group["momentum"] * state.get("momentum_buffer", np.zeros_like(theta)) + grad / avg
+            state["momentum_buffer"] = buf
+            return theta - lr * buf
+        return theta - lr * (grad / avg)
+
+
+class Adam(Optimizer):
+    r"""Adam (PyTorch's ``torch.optim.Adam``): momentum on g and an RMS scale, both bias-corrected.
+
+    State: ``step`` t, ``exp_avg`` m and ``exp_avg_sq`` v (start at 0), ``max_exp_avg_sq`` v_max with amsgrad.
+    Each step, with (β₁, β₂) = ``betas``:
+
+    * g ← g + λθ (L2 weight decay, coupled to the gradient; see :class:`AdamW` for the decoupled kind);
+    * m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;
+    * bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ;
+    * amsgrad: v_max ← max(v_max, v) and use v_max in place of v below;
+    * θ ← θ − (γ/c₁)·m / (√v/√c₂ + ε)  — i.e. θ − γ·m̂/(√v̂ + ε) with m̂ = m/c₁, v̂ = v/c₂:
+      ε is added *after* the bias-corrected square root, as PyTorch does.
+
+    The notes' snippet 2.5 (``x += -lr * m / (np.sqrt(v) + eps)``) is this rule without the bias correction, i.e.
+    its limit for large t (c₁, c₂ → 1). Early on the corrections matter: m and v start at 0, so at t = 1 the snippet
+    steps by γ(1 − β₁)g/(√(1 − β₂)|g|) ≈ 3.16γ with the default betas, while Adam's first step is ≈ γ per coordinate.
+    """
+
+    _decoupled_weight_decay = False
+
+    def __init__(
+        self,
+        params: Iterable[Any] | Iterable[ParamGroup],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        fan_in_scaling: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            fan_in_scaling=fan_in_scaling,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: ParamGroup) -> None:
+        super()._validate(group)
+        _check_nonnegative(group["eps"], "eps", "Invalid epsilon value")
+        betas = group["betas"]
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Invalid betas value: {betas!r} (a pair (beta1, beta2))")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= _real(beta, f"betas[{i}]") < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_nonnegative(group["weight_decay"], "weight_decay", "Invalid weight_decay value")
+        _check_bool(group["amsgrad"], "amsgrad")
+
+    def _update(
+        self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup, lr: float
+    ) -> np.ndarray:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(theta)
+            state["exp_avg_sq"] = np.zeros_like(theta)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(theta)
+        state["step"] += 1
+        t = state["step"]
+        beta1, beta2 = group["betas"]
+        weight_decay = group["weight_decay"]
+        if weight_decay != 0:
+            if self._decoupled_weight_decay:
+                theta = theta * (1 - lr * weight_decay)
+            else:
+                grad = grad + weight_decay * theta
+        exp_avg = beta1 * state["exp_avg"] + (1 - beta1) * grad
+        exp_avg_sq = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+        state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        step_size = lr / bias_correction1
+        if group["amsgrad"]:
+            second = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(theta)), exp_avg_sq)
+            state["max_exp_avg_sq"] = second
+        else:
+            second = exp_avg_sq
+        denom = np.sqrt(second) / math.sqrt(bias_correction2) + group["eps"]
+        return theta - step_size * (exp_avg / denom)
+
+
+class AdamW(Adam):
+    r"""AdamW (PyTorch's ``torch.optim.AdamW``): Adam with *decoupled* weight decay, default λ = 1e-2.
+
+    Before the Adam step the parameter shrinks directly, θ ← θ − γ·λ·θ = θ·(1 − γλ); the gradient g itself is left
+    alone, so the decay is not divided by √v̂ as an L2 term folded into g would be (Loshchilov & Hutter). The rest
+    is exactly :class:`Adam` (bias correction, ε after the root, amsgrad). With λ = 0 AdamW and Adam coincide.
+    """
+
+    _decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: Iterable[Any] | Iterable[ParamGroup],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        fan_in_scaling: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            fan_in_scaling=fan_in_scaling,
+        )
