@@ -29,7 +29,7 @@ lint: $(STAMP)
 
 # Benchmarks time peers side by side in one process; peers are installed here only, never at run time.
 bench: $(STAMP)
-	$(PY) -m pip install -q micrograd==0.1.0
+	$(PY) -m pip install -q micrograd==0.1.0 torch==2.13.0 scikit-learn
 	cd bench && ../$(PY) run.py
 
 clean:

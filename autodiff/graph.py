@@ -29,7 +29,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -127,7 +127,7 @@ class Step(NamedTuple):
 
     node: Any
     error_signal: Any
-    shares: tuple
+    shares: Sequence[Any]
 
     @property
     def sent(self) -> list[tuple[Any, Any]]:
@@ -146,6 +146,7 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
     for node in order:
         node._signal = None
     root._signal = error_signal
+    new_step = tuple.__new__  # Step(...) without NamedTuple's Python-level __new__: this loop is the hot path
     for node in reversed(order):
         signal = node._signal
         if signal is None:
@@ -153,15 +154,15 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
         node._signal = None
         if not node._parents:
             node._accumulate(signal)
-            yield Step(node, signal, ())
+            yield new_step(Step, (node, signal, ()))
             continue
         node.grad = signal
-        shares = tuple(node._chain(signal))
+        shares = node._chain(signal)
         for parent, share in zip(node._parents, shares):
             if share is not None:
                 previous = parent._signal
                 parent._signal = share if previous is None else parent._combine(previous, share)
-        yield Step(node, signal, shares)
+        yield new_step(Step, (node, signal, shares))
 
 
 def backward(root: Any, error_signal: Any) -> None:

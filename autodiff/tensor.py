@@ -25,6 +25,7 @@ from .rules import ARRAY, BINARY, UNARY, BinaryRule, UnaryRule
 
 __all__ = [
     "Tensor",
+    "linear",
     "unbroadcast",
     "concat",
     "stack",
@@ -48,7 +49,7 @@ def _as_float_array(data: Any, what: str = "Tensor(data)") -> np.ndarray:
     if isinstance(data, (str, bytes)) or data is None:
         raise TypeError(f"{what} needs numbers (a number, nested list or numpy array), got {type(data).__name__}")
     try:
-        array = np.array(data)
+        array = np.asarray(data)
     except (ValueError, TypeError) as error:
         raise TypeError(f"{what} needs a rectangular array of numbers: {error}") from None
     if array.dtype == np.float32 or array.dtype == np.float64:
@@ -101,7 +102,7 @@ class Tensor:
             raise TypeError(f"Tensor(label=...) must be a str or None, got {type(label).__name__}")
         if not isinstance(requires_grad, bool):
             raise TypeError(f"Tensor(requires_grad=...) must be True or False, got {requires_grad!r}")
-        self.data = _as_float_array(data).copy()
+        self.data = np.array(_as_float_array(data), copy=True)
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self.label = label
@@ -119,11 +120,26 @@ class Tensor:
         return not self._parents
 
     def _chain(self, error_signal: np.ndarray) -> list[np.ndarray | None]:
-        return [None if vjp is None else vjp(error_signal) for vjp in self._vjps]
+        shares = []
+        for vjp in self._vjps:
+            share = None if vjp is None else vjp(error_signal)
+            # a signal passed through unchanged (e.g. by +) is marked as a view: not a buffer a leaf may keep
+            shares.append(error_signal.view() if share is error_signal else share)
+        return shares
 
     def _accumulate(self, error_signal: np.ndarray) -> None:
-        signal = np.asarray(error_signal, dtype=self.data.dtype)
-        self.grad = signal.copy() if self.grad is None else self.grad + signal
+        """Add a pass's signal into ``.grad``. A freshly computed array (no base, not the signal of another node)
+        becomes ``.grad`` as is — no copy, as PyTorch steals gradient buffers; views and passed-through signals
+        are copied, so ``.grad`` never aliases another node's gradient or the caller's ``backward(grad)``."""
+        signal = error_signal if type(error_signal) is np.ndarray else np.array(error_signal)
+        if signal.dtype != self.data.dtype:
+            signal = signal.astype(self.data.dtype)
+        if self.grad is not None:
+            self.grad = self.grad + signal
+        elif signal.base is not None or not signal.flags.writeable:
+            self.grad = signal.copy()
+        else:
+            self.grad = signal
 
     @staticmethod
     def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,10 +154,10 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError(f"backward() needs a gradient for a non-scalar output of shape {self.shape}")
             return np.ones_like(self.data)
-        seed = _as_float_array(grad, "backward(grad)").astype(self.data.dtype)
+        seed = _as_float_array(grad, "backward(grad)").astype(self.data.dtype, copy=False)
         if seed.shape != self.shape:
             raise ValueError(f"backward(grad): grad has shape {seed.shape} but the output has shape {self.shape}")
-        return seed
+        return seed.view()  # a view: no .grad ever takes the caller's array itself
 
     def backward(self, grad: Any = None) -> None:
         """Backpropagate from this tensor: error signal 1 for a one-element tensor, else ``grad`` (same shape)."""
@@ -411,9 +427,11 @@ def _real(x: Any, what: str) -> float:
 
 
 def _operand_data(x: Any, op: str) -> np.ndarray | float:
+    if type(x) is float or type(x) is int:
+        return x
     if isinstance(x, Tensor):
         return x.data
-    if isinstance(x, numbers.Real):
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return x
     if isinstance(x, np.ndarray):
         return _as_float_array(x, op)
@@ -430,15 +448,22 @@ _grad_mode = graph._grad_mode
 def _make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...]) -> Tensor:
     """A result node; it records its parents only while recording is on and some parent requires grad."""
     out = _new_tensor(Tensor)
-    out.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = None
     out._signal = None
-    if _grad_mode.enabled and any(p.requires_grad for p in parents):
+    if len(parents) == 1:
+        record = parents[0].requires_grad
+    else:
+        needs_grad = [p.requires_grad for p in parents]
+        record = True in needs_grad
+        if record and False in needs_grad:
+            vjps = tuple(v if n else None for n, v in zip(needs_grad, vjps))
+    if record and _grad_mode.enabled:
         out.requires_grad = True
         out.op = op
         out._parents = parents
-        out._vjps = tuple(vjp if p.requires_grad else None for p, vjp in zip(parents, vjps))
+        out._vjps = vjps
     else:
         out.requires_grad = False
         out.op, out._parents, out._vjps = "", (), ()
@@ -454,10 +479,13 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     else:
         y = rule.forward(x, ARRAY, **params)
     y = np.asarray(y, dtype=x.dtype)
+    quiet = rule.name in _IEEE_SPECIALS
 
     def vjp(g: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return g * rule.local_grad(x, y, ARRAY, **params)
+        if quiet:
+            with np.errstate(all="ignore"):
+                return g * rule.local_grad(x, y, ARRAY, **params)
+        return g * rule.local_grad(x, y, ARRAY, **params)
 
     return _make(y, rule.name, (t,), (vjp,))
 
@@ -476,32 +504,39 @@ def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape."""
     a_node, x = _lift(a, rule.symbol)
     b_node, y = _lift(b, rule.symbol)
+    quiet = rule.name in _IEEE_SPECIALS
     try:
-        if rule.name in _IEEE_SPECIALS:
+        if quiet:
             with np.errstate(all="ignore"):
                 out = rule.forward(x, y, ARRAY)
         else:
             out = rule.forward(x, y, ARRAY)
     except ValueError:
-        raise ValueError(
-            f"{rule.name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together"
-        ) from None
-    dtype = np.result_type(*(n.data for n in (a_node, b_node) if n is not None))
-    out = np.asarray(out, dtype=dtype)
-    parents, vjps = [], []
-    for node, local_grad in ((a_node, rule.grad_a), (b_node, rule.grad_b)):
-        if node is not None:
-            parents.append(node)
-            vjps.append(_elementwise_vjp(local_grad, x, y, out, node.shape))
-    return _make(out, rule.name, tuple(parents), tuple(vjps))
+        raise ValueError(f"{rule.name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together") from None
+    if a_node is None:
+        return _make(out, rule.name, (b_node,), (_elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),))
+    if b_node is None:
+        return _make(out, rule.name, (a_node,), (_elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),))
+    vjps = (
+        _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),
+        _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),
+    )
+    return _make(out, rule.name, (a_node, b_node), vjps)
 
 
-def _elementwise_vjp(local_grad: Callable[..., Any], x: Any, y: Any, out: np.ndarray, shape: tuple) -> VJP:
+def _elementwise_vjp(
+    local_grad: Callable[..., Any], x: Any, y: Any, out: np.ndarray, shape: tuple, quiet: bool
+) -> VJP:
+    """share = g × ∂out/∂operand (skipped when that is the constant 1), summed back to the operand's shape."""
+
     def vjp(g: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
+        if quiet:
+            with np.errstate(all="ignore"):
+                d = local_grad(x, y, out, ARRAY)
+        else:
             d = local_grad(x, y, out, ARRAY)
         share = g if (type(d) is float and d == 1.0) else g * d
-        return unbroadcast(np.asarray(share), shape)
+        return unbroadcast(share if type(share) is np.ndarray else np.asarray(share), shape)
 
     return vjp
 
@@ -537,6 +572,39 @@ def matmul(a: Any, b: Any) -> Tensor:
         return unbroadcast(np.swapaxes(A2, -1, -2) @ as_matrix(g), B2.shape).reshape(B.shape)
 
     return _make(np.asarray(out), "matmul", (a_node, b_node), (vjp_a, vjp_b))
+
+
+def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
+    """z = x Wᵀ + b for a batch of rows x (or one vector x): the notes' z = Wx + b with W ∈ R^{out×in}.
+
+    One node with three edges, so backprop computes the notes' formulas directly, from δ = ∂L/∂z:
+    ∇_W = δᵀx (for one example the outer product δxᵀ), ∇_b = Σ_batch δ, ∇_x = δW (the notes' Wᵀδ, per row).
+    """
+    x_node = x if isinstance(x, Tensor) else Tensor(_operand_data(x, "linear"))
+    X, Wd = x_node.data, W.data
+    if Wd.ndim != 2 or X.ndim not in (1, 2) or X.shape[-1] != Wd.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {X.shape} and weight of shape {Wd.shape}: need x (..., in) and W (out, in)"
+        )
+    if b is not None and b.shape != (Wd.shape[0],):
+        raise ValueError(f"linear: bias of shape {b.shape}, expected ({Wd.shape[0]},) for a weight {Wd.shape}")
+    out = X @ Wd.T
+    if b is not None:
+        out += b.data
+    X2 = X if X.ndim == 2 else X[None, :]
+
+    def vjp_x(g: np.ndarray) -> np.ndarray:
+        return g @ Wd
+
+    def vjp_W(g: np.ndarray) -> np.ndarray:
+        return (g if g.ndim == 2 else g[None, :]).T @ X2
+
+    def vjp_b(g: np.ndarray) -> np.ndarray:
+        return g if g.ndim == 1 else g.sum(axis=0)
+
+    if b is None:
+        return _make(out, "linear", (x_node, W), (vjp_x, vjp_W))
+    return _make(out, "linear", (x_node, W, b), (vjp_x, vjp_W, vjp_b))
 
 
 def _expand_back(g: np.ndarray, shape: tuple, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:

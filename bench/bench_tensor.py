@@ -1,0 +1,225 @@
+"""Tensor engine benchmarks (issue: the Tensor engine). Every peer runs in this process, on the same data.
+
+1. Digits MLP epoch: sklearn ``load_digits`` (standardized), 64→128→64→10 ReLU, softmax cross-entropy, SGD lr 0.1,
+   batch 64 — errorflow vs PyTorch CPU vs a hand-written numpy forward/backward (the floor). Same initial weights
+   and batch order for all three; the final losses are checked to agree.
+   Targets: faster than PyTorch, within 1.5× of numpy.
+2. Op overhead: a chain of 1000 elementwise ops on (4, 4) tensors plus backward, µs per op. Target: ≤ PyTorch.
+3. 1024×1024 matmul forward + backward (three matmuls) vs raw numpy, GFLOP/s. Target: ≥ 90% of numpy.
+4. The notes' §8 point: the same MLP on ``Value``s and on ``Tensor``s, the speed-up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from common import best_time, moons, print_table
+
+import nn
+from autodiff import Tensor, linear, no_grad
+
+BATCH, LR = 64, 0.1
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    X = data.data.astype(np.float64)
+    X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-8)
+    return X, data.target.astype(np.int64)
+
+
+def init_weights(seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    sizes = [64, 128, 64, 10]
+    weights = []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        bound = np.sqrt(6 / (n_in + n_out))
+        weights += [rng.uniform(-bound, bound, size=(n_out, n_in)), np.zeros(n_out)]
+    return weights
+
+
+def epoch_errorflow(params: list[Tensor], X: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
+    W1, b1, W2, b2, W3, b3 = params
+    for start in range(0, len(order), BATCH):
+        idx = order[start : start + BATCH]
+        x, t = Tensor(X[idx]), y[idx]
+        h1 = linear(x, W1, b1).relu()
+        h2 = linear(h1, W2, b2).relu()
+        logp = linear(h2, W3, b3).log_softmax(axis=1)
+        loss = -logp[np.arange(len(idx)), t].mean()
+        for p in params:
+            p.zero_grad()
+        loss.backward()
+        with no_grad():
+            for p in params:
+                p.data -= LR * p.grad
+    return loss.item()
+
+
+def epoch_torch(params, X, y, order) -> float:
+    import torch
+
+    W1, b1, W2, b2, W3, b3 = params
+    for start in range(0, len(order), BATCH):
+        idx = order[start : start + BATCH]
+        x, t = X[idx], y[idx]
+        h1 = torch.relu(x @ W1.T + b1)
+        h2 = torch.relu(h1 @ W2.T + b2)
+        loss = torch.nn.functional.cross_entropy(h2 @ W3.T + b3, t)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+    return loss.item()
+
+
+def epoch_numpy(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
+    W1, b1, W2, b2, W3, b3 = params
+    for start in range(0, len(order), BATCH):
+        idx = order[start : start + BATCH]
+        x, t, n = X[idx], y[idx], len(idx)
+        z1 = x @ W1.T + b1
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ W2.T + b2
+        h2 = np.maximum(z2, 0)
+        z3 = h2 @ W3.T + b3
+        shifted = z3 - z3.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = -logp[np.arange(n), t].mean()
+        d3 = np.exp(logp)
+        d3[np.arange(n), t] -= 1
+        d3 /= n
+        d2 = (d3 @ W3) * (z2 > 0)
+        d1 = (d2 @ W2) * (z1 > 0)
+        grads = [d1.T @ x, d1.sum(0), d2.T @ h1, d2.sum(0), d3.T @ h2, d3.sum(0)]
+        for p, g in zip(params, grads):
+            p -= LR * g
+    return float(loss)
+
+
+def digits_epoch() -> tuple[str, str, str]:
+    import torch
+
+    torch.set_num_threads(2)
+    X, y = digits()
+    order = np.random.default_rng(0).permutation(len(X))
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    # one epoch from the same start: the three implementations must agree
+    losses = (
+        epoch_errorflow([Tensor(w, requires_grad=True) for w in init_weights()], X, y, order),
+        epoch_torch([torch.tensor(w, requires_grad=True) for w in init_weights()], Xt, yt, order),
+        epoch_numpy(init_weights(), X, y, order),
+    )
+    assert np.allclose(losses, losses[0], rtol=1e-9), losses
+    ours = [Tensor(w, requires_grad=True) for w in init_weights()]
+    theirs = [torch.tensor(w, requires_grad=True) for w in init_weights()]
+    floor = init_weights()
+    t_ours = best_time(lambda: epoch_errorflow(ours, X, y, order), repeat=7)
+    t_torch = best_time(lambda: epoch_torch(theirs, Xt, yt, order), repeat=7)
+    t_numpy = best_time(lambda: epoch_numpy(floor, X, y, order), repeat=7)
+    return (
+        "digits MLP epoch (64→128→64→10, batch 64)",
+        f"errorflow {t_ours * 1e3:.1f} ms, PyTorch {t_torch * 1e3:.1f} ms, numpy {t_numpy * 1e3:.1f} ms: "
+        f"**{t_torch / t_ours:.2f}× PyTorch's speed, {t_ours / t_numpy:.2f}× numpy's time**",
+        "faster than PyTorch; ≤ 1.5× numpy",
+    )
+
+
+def op_overhead(n_ops: int = 1000) -> tuple[str, str, str]:
+    import torch
+
+    start = np.random.default_rng(0).random((4, 4))
+
+    def chain_errorflow() -> None:
+        x = Tensor(start, requires_grad=True)
+        y = x
+        for i in range(n_ops):
+            y = y * 0.999 if i % 2 else (y + 0.001).tanh() if i % 3 == 0 else y + 0.001
+        y.sum().backward()
+
+    def chain_torch() -> None:
+        x = torch.tensor(start, requires_grad=True)
+        y = x
+        for i in range(n_ops):
+            y = y * 0.999 if i % 2 else (y + 0.001).tanh() if i % 3 == 0 else y + 0.001
+        y.sum().backward()
+
+    t_ours = best_time(chain_errorflow, repeat=7) / n_ops
+    t_torch = best_time(chain_torch, repeat=7) / n_ops
+    return (
+        f"op overhead: {n_ops} elementwise ops on (4, 4) + backward",
+        f"errorflow {t_ours * 1e6:.2f} µs/op, PyTorch {t_torch * 1e6:.2f} µs/op: **{t_torch / t_ours:.2f}×**",
+        "no slower than PyTorch (≥ 1×)",
+    )
+
+
+def big_matmul(n: int = 1024) -> tuple[str, str, str]:
+    rng = np.random.default_rng(0)
+    A_data, B_data, G = rng.random((n, n)), rng.random((n, n)), rng.random((n, n))
+    A, B = Tensor(A_data, requires_grad=True), Tensor(B_data, requires_grad=True)
+
+    def ours() -> None:
+        A.zero_grad()
+        B.zero_grad()
+        (A @ B).backward(G)
+
+    def raw() -> None:
+        A_data @ B_data
+        G @ B_data.T
+        A_data.T @ G
+
+    flops = 3 * 2 * n**3
+    g_ours = flops / best_time(ours, repeat=5) / 1e9
+    g_raw = flops / best_time(raw, repeat=5) / 1e9
+    return (
+        f"{n}×{n} matmul forward + backward",
+        f"errorflow {g_ours:.1f} GFLOP/s, numpy {g_raw:.1f} GFLOP/s: **{g_ours / g_raw:.0%}**",
+        "≥ 90% of numpy",
+    )
+
+
+def value_vs_tensor() -> tuple[str, str, str]:
+    X, y = moons(100)
+    scalar = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    layers = scalar.layers
+    weights = [
+        Tensor([[w.data for w in row] for row in layer.W], requires_grad=True) for layer in layers
+    ] + [Tensor([b.data for b in layer.b], requires_grad=True) for layer in layers]
+    Ws, bs = weights[:3], weights[3:]
+
+    def on_values() -> float:
+        scores = [scalar(list(row)) for row in X.tolist()]
+        loss = sum((1 + -yi * si).relu() for yi, si in zip(y.tolist(), scores)) * (1 / len(scores))
+        scalar.zero_grad()
+        loss.backward()
+        return loss.data
+
+    def on_tensors() -> float:
+        h = Tensor(X)
+        for k, (W, b) in enumerate(zip(Ws, bs)):
+            h = h @ W.T + b
+            h = h.relu() if k < 2 else h
+        loss = (1 - Tensor(y) * h.reshape(-1)).relu().mean()
+        for p in weights:
+            p.zero_grad()
+        loss.backward()
+        return loss.item()
+
+    assert abs(on_values() - on_tensors()) < 1e-9
+    t_values, t_tensors = best_time(on_values, repeat=5), best_time(on_tensors, repeat=5)
+    return (
+        "§8: MLP 2→16→16→1 on 100 points, forward + backward",
+        f"Value {t_values * 1e3:.1f} ms, Tensor {t_tensors * 1e3:.2f} ms: **{t_values / t_tensors:.0f}× speed-up**",
+        "(the notes' point: vectorize)",
+    )
+
+
+def main() -> None:
+    print_table("Tensor engine", [digits_epoch(), op_overhead(), big_matmul(), value_vs_tensor()])
+
+
+if __name__ == "__main__":
+    main()
