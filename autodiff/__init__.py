@@ -11,6 +11,7 @@ Gradient policy: ``backward()`` recomputes interior ``.grad`` from zero on every
 created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
 """
 
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .tensor import (
@@ -31,6 +32,9 @@ from .tensor import (
 from .value import Value, weighted_sum
 
 __all__ = [
+    "detect_anomaly",
+    "AnomalyError",
+    "is_anomaly_enabled",
     "Value",
     "Tensor",
     "matmul",

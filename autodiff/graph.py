@@ -33,6 +33,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+from .anomaly import _anomaly_mode, check_backward
+
 __all__ = ["Step", "backprop_steps", "backward", "topological_order", "no_grad", "enable_grad", "is_grad_enabled"]
 
 
@@ -158,6 +160,8 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
             continue
         node.grad = signal
         shares = node._chain(signal)
+        if _anomaly_mode.enabled:
+            check_backward(node, shares)
         for parent, share in zip(node._parents, shares):
             if share is not None:
                 previous = parent._signal

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
+from .anomaly import _anomaly_mode, on_create
 from .rules import ARRAY, BINARY, UNARY, BinaryRule, UnaryRule
 
 __all__ = [
@@ -464,6 +465,8 @@ def _make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJ
         out.op = op
         out._parents = parents
         out._vjps = vjps
+        if _anomaly_mode.enabled:
+            on_create(out)
     else:
         out.requires_grad = False
         out.op, out._parents, out._vjps = "", (), ()

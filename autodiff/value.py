@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import graph
+from .anomaly import _anomaly_mode, on_create
 from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
 
 __all__ = ["Value", "weighted_sum"]
@@ -226,6 +227,8 @@ def _node(
         out._parents = parents
         out._local_grads = local_grads
         out._const = const
+        if _anomaly_mode.enabled:
+            on_create(out)
     else:
         out.op, out._parents, out._local_grads, out._const = "", (), (), None
     return out
