@@ -32,5 +32,8 @@ bench: $(STAMP)
 	$(PY) -m pip install -q micrograd==0.1.0 torch==2.13.0 scikit-learn
 	cd bench && ../$(PY) run.py
 
+notebooks: $(STAMP) dot
+	$(PY) notebooks/build.py
+
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis

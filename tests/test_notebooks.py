@@ -1,0 +1,37 @@
+"""Every notebook runs from scratch (a broken engine fails its assertion cells), fast, and matches its source."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+sys.path.insert(0, str(NOTEBOOKS))
+from build import cells_from_source, execute  # noqa: E402
+
+SOURCES = sorted((NOTEBOOKS / "src").glob("[0-9][0-9]_*.py"))
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_is_built_from_its_source(source: Path) -> None:
+    target = NOTEBOOKS / (source.stem + ".ipynb")
+    assert target.exists(), f"{target.name} is missing: run `make notebooks`"
+    committed = nbformat.read(target, as_version=4)
+    expected = cells_from_source(source.read_text(encoding="utf-8"))
+    assert [c.source for c in committed.cells] == [c.source for c in expected], "stale notebook: run `make notebooks`"
+    assert any(c.cell_type == "code" and c.outputs for c in committed.cells), "committed without outputs"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_runs_from_scratch_in_under_a_minute(source: Path) -> None:
+    nb = nbformat.read(NOTEBOOKS / (source.stem + ".ipynb"), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    start = time.perf_counter()
+    execute(nb, timeout=60)
+    assert time.perf_counter() - start < 60
