@@ -1,9 +1,17 @@
-"""The ``autodiff`` command line: ``autodiff demo`` (and ``python -m autodiff demo``)."""
+"""The ``autodiff`` command line (also ``python -m autodiff``).
+
+* ``autodiff demo`` — the notes' sigmoid neuron: forward, backward and a gradient check.
+* ``autodiff graph "tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg``
+  — draw any expression over named scalars (``--flow``: the error-flow view; ``--steps page.html``: the
+  step-through player). The expression is parsed by :mod:`autodiff.expr`'s whitelist, never ``eval``-ed; a
+  rejected expression or ``--set`` gets a one-line error and exit code 2 before anything runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import Value, gradcheck
 
@@ -28,11 +36,88 @@ def demo(args: argparse.Namespace) -> int:
     return 0 if report else 1
 
 
+class _UsageError(Exception):
+    """A bad argument: reported on one line, exit code 2."""
+
+
+def _values(assignments: list[str]) -> dict[str, float]:
+    from .expr import ExpressionError, parse_assignment
+
+    values: dict[str, float] = {}
+    for text in assignments:
+        try:
+            name, number = parse_assignment(text)
+        except ExpressionError as error:
+            raise _UsageError(f"--set: {error}") from None
+        if name in values:
+            raise _UsageError(f"--set: {name!r} is given twice")
+        values[name] = number
+    return values
+
+
+def graph(args: argparse.Namespace) -> int:
+    """Parse the expression, run forward and backward, and draw it (and the step-through player)."""
+    from . import viz
+    from .expr import ExpressionError, parse_expression
+
+    try:
+        root = parse_expression(args.expression, _values(args.set or []))
+        out = Path(args.output) if args.output else None
+        if out is not None and out.suffix.lower() not in (".svg", ".png", ".pdf", ".gv", ".dot"):
+            raise _UsageError(f"-o: unknown format {out.suffix or '(no suffix)'!r}; use .svg, .png, .pdf or .gv")
+    except (ExpressionError, _UsageError) as error:
+        print(f"autodiff graph: error: {error}", file=sys.stderr)
+        return 2
+    root.backward()
+    print(f"{args.expression.strip()} = {root.data:.6g}")
+    diagram = viz.draw(root, flow=args.flow, rankdir=args.rankdir, max_nodes=args.max_nodes)
+    try:
+        if out is not None:
+            diagram.save(out)
+            print(f"wrote {out}")
+        if args.steps:
+            viz.BackpropPlayer(root, rankdir=args.rankdir, max_nodes=args.max_nodes).save(args.steps)
+            print(f"wrote {args.steps}")
+    except viz.GraphvizNotInstalled as error:
+        print(f"autodiff graph: error: {error}", file=sys.stderr)
+        return 1
+    if out is None and not args.steps:
+        print(diagram.source)
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autodiff", description="errorflow: watch backpropagation work.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo_parser = commands.add_parser("demo", help="run the demo: a neuron, backward, a gradient check")
     demo_parser.set_defaults(run=demo)
+    graph_parser = commands.add_parser(
+        "graph",
+        help="draw an expression's graph, its error flow, or a step-through of backprop",
+        description="Draw an expression over named scalars, e.g. "
+        "autodiff graph \"tanh(w1*x1 + w2*x2 + b)\" --set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o n.svg. "
+        "Allowed: numbers, names, + - * / **, unary -, and exp log sqrt tanh sigmoid relu leaky_relu elu "
+        "hardtanh softsign abs.",
+    )
+    graph_parser.add_argument("expression", help="e.g. \"sigmoid(w1*x1 + w2*x2 + b)\"")
+    graph_parser.add_argument("--set", nargs="+", metavar="NAME=NUMBER", help="the value of every name used")
+    graph_parser.add_argument("-o", "--output", metavar="FILE", help="write the diagram (.svg, .png, .pdf, .gv); "
+                              "without -o or --steps the DOT text is printed")
+    graph_parser.add_argument("--flow", action="store_true", help="draw the error flow: edges labelled with signals")
+    graph_parser.add_argument("--steps", metavar="HTML", help="also write the step-through player to this file")
+    graph_parser.add_argument("--rankdir", choices=["LR", "RL", "TB", "BT"], default="LR", help="layout direction")
+    graph_parser.add_argument("--max-nodes", type=_positive, default=200, help="collapse the rest (default 200)")
+    graph_parser.set_defaults(run=graph)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

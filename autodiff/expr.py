@@ -52,7 +52,7 @@ MAX_LENGTH = 2000
 """Longest expression accepted, in characters (checked before Python's parser sees the text)."""
 MAX_NODES = 1000
 """Most syntax-tree nodes accepted."""
-MAX_DEPTH = 60
+MAX_DEPTH = 200
 """Deepest nesting accepted (parentheses, unary minus, function calls)."""
 MAX_EXPONENT = 100.0
 """Largest |p| accepted in ``x ** p`` for a literal p."""
