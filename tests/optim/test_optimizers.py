@@ -500,3 +500,18 @@ def test_invalid_params():
         SGD([p, p])
     with pytest.raises(ValueError, match="non-leaf"):
         SGD([Value(1.0) * 2])
+
+
+def test_notes_adagrad_snippet_differs_only_in_eps_placement():
+    """Snippet 2.3 puts ε inside the root (``dx / np.sqrt(cache + 1e-8)``); with ε = 0 outside, PyTorch's rule
+    agrees with it to about ε/Σg² relative."""
+    lr = 0.3
+    x, cache, out = THETA0.copy(), np.zeros_like(THETA0), []
+    for _ in range(STEPS):
+        dx = grad_fn(x)
+        cache += dx**2
+        x = x + -lr * dx / np.sqrt(cache + 1e-8)
+        out.append(x)
+    ours = trajectory("value", lambda ps: Adagrad(ps, lr=lr, eps=0.0))
+    np.testing.assert_allclose(ours, out, rtol=1e-6, atol=1e-6)
+    assert np.abs(ours - np.array(out)).max() > 0  # not bit-identical: the ε differs
