@@ -1,6 +1,6 @@
 """The ``autodiff`` command line (also ``python -m autodiff``).
 
-* ``autodiff demo`` — the notes' sigmoid neuron: forward, backward and a gradient check.
+* ``autodiff demo [--out DIR] [--quick] [--no-progress] [--seed N]`` — the main job (:mod:`autodiff.demo`).
 * ``autodiff graph "tanh(w1*x1 + w2*x2 + b)" --set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg``
   — draw any expression over named scalars (``--flow``: the error-flow view; ``--steps page.html``: the
   step-through player). The expression is parsed by :mod:`autodiff.expr`'s whitelist, never ``eval``-ed; a
@@ -13,27 +13,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import Value, gradcheck
-
 
 def demo(args: argparse.Namespace) -> int:
-    """The notes' §1 sigmoid neuron: forward, backward, and a gradient check of every input."""
-    x1, x2 = Value(2.0, "x₁"), Value(0.0, "x₂")
-    w1, w2 = Value(-3.0, "w₁"), Value(1.0, "w₂")
-    b = Value(6.8813735870195432, "b")
+    """The main job (see :mod:`autodiff.demo`): neuron, window classifier, moons on both engines, digits."""
+    from .demo import run_demo
 
-    def neuron(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
-        return (w1 * x1 + w2 * x2 + b).sigmoid()
-
-    a = neuron(x1, x2, w1, w2, b)
-    a.backward()
-    print(f"a = σ(w₁x₁ + w₂x₂ + b) = {a.data:.6f}")
-    print("error signal 1 at a, shared back by the chain rule:")
-    for v in (w1, w2, x1, x2, b):
-        print(f"  ∂a/∂{v.label} = {v.grad:+.6f}")
-    report = gradcheck(neuron, [x1, x2, w1, w2, b])
-    print(report)
-    return 0 if report else 1
+    return run_demo(args.out, quick=args.quick, progress=not args.no_progress, seed=args.seed)
 
 
 class _UsageError(Exception):
@@ -99,7 +84,13 @@ def _positive(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autodiff", description="errorflow: watch backpropagation work.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo_parser = commands.add_parser("demo", help="run the demo: a neuron, backward, a gradient check")
+    demo_parser = commands.add_parser(
+        "demo", help="run the main job: neuron, window classifier, moons on both engines, digits; writes demo-output/"
+    )
+    demo_parser.add_argument("--out", default="demo-output", metavar="DIR", help="where to write (default demo-output)")
+    demo_parser.add_argument("--quick", action="store_true", help="fewer epochs: a fast smoke run")
+    demo_parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    demo_parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo_parser.set_defaults(run=demo)
     graph_parser = commands.add_parser(
         "graph",
