@@ -21,7 +21,9 @@ import numpy as np
 from autodiff import Tensor, Value
 
 from . import init as initializers
+from .init import _rng
 from .module import Module, Parameter
+from .scalar import _check_size as _size
 
 __all__ = [
     "Linear",
@@ -42,20 +44,6 @@ __all__ = [
 ]
 
 INITS = ("xavier_uniform", "xavier_normal", "lecun_normal", "kaiming_normal", "zeros")
-
-
-def _rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Generator:
-    if rng is not None and seed is not None:
-        raise ValueError("pass rng= or seed=, not both")
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-    return rng if rng is not None else np.random.default_rng(seed)
-
-
-def _size(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
 
 
 def _initial_weight(shape: tuple[int, int], init: str, rng: np.random.Generator) -> np.ndarray:
@@ -140,9 +128,10 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return self.children()
 
-    def __getitem__(self, index: int) -> Module:
+    def __getitem__(self, index: int | slice) -> Module:
+        """The module at ``index``; a slice is a new ``Sequential`` of the same (shared) modules."""
         modules = list(self.children())
-        return modules[index]
+        return Sequential(*modules[index]) if isinstance(index, slice) else modules[index]
 
     def forward(self, x: Any) -> Any:
         for module in self.children():

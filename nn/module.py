@@ -40,6 +40,7 @@ __all__ = [
     "IncompatibleKeys",
     "StateDictError",
     "CheckpointError",
+    "read_npz",
 ]
 
 
@@ -55,7 +56,15 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=True, label=label)
 
     def __repr__(self) -> str:
-        return "Parameter" + super().__repr__().removeprefix("Tensor")
+        body = np.array2string(self.data, precision=4, threshold=20, separator=", ", prefix="Parameter(")
+        extras = "".join(
+            [
+                f", dtype={self.dtype}" if self.dtype != np.float64 else "",
+                "" if self.requires_grad else ", requires_grad=False",
+                f", label={self.label!r}" if self.label else "",
+            ]
+        )
+        return f"Parameter({body}{extras})"
 
 
 def is_parameter(x: Any) -> bool:

@@ -23,8 +23,10 @@ import numpy as np
 
 from autodiff import Tensor
 
-from .layers import INITS, Embedding, _initial_weight, _rng, _size, activation_module
+from .init import _rng
+from .layers import INITS, Embedding, _initial_weight, activation_module
 from .module import Module, Parameter
+from .scalar import _check_size
 
 __all__ = ["WindowClassifier"]
 
@@ -59,8 +61,8 @@ class WindowClassifier(Module):
                 raise ValueError(f"dim={dim} but the word vectors have {self.embedding.embedding_dim} dimensions")
         if init not in INITS:
             raise ValueError(f"unknown init {init!r}; expected one of {', '.join(INITS)}")
-        self.window = _size(window, "WindowClassifier(window)")
-        self.hidden = _size(hidden, "WindowClassifier(hidden)")
+        self.window = _check_size(window, "WindowClassifier(window)")
+        self.hidden = _check_size(hidden, "WindowClassifier(hidden)")
         self.dim = self.embedding.embedding_dim
         self.f = activation_module(activation)
         self.W = Parameter(_initial_weight((self.hidden, self.window * self.dim), init, generator), label="W")

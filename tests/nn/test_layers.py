@@ -113,6 +113,9 @@ def test_sequential_chains_and_indexes():
     assert len(model) == 3 and model[0] is first and model[-1] is second and list(model)[1].__class__ is Tanh
     x = RNG.normal(size=(4, 2))
     np.testing.assert_allclose(model(x).data, second(first(x).tanh()).data)
+    head = model[:2]
+    assert isinstance(head, Sequential) and len(head) == 2 and head[0] is first
+    np.testing.assert_allclose(head(x).data, first(x).tanh().data)
     with pytest.raises(TypeError, match="argument 1 must be a Module"):
         Sequential(first, np.tanh)
 

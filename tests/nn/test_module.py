@@ -31,7 +31,8 @@ def test_parameter_is_a_trainable_leaf_tensor():
     p = Parameter([[1.0, 2.0]], label="W")
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf() and p.label == "W"
     assert is_parameter(p)
-    assert repr(p).startswith("Parameter([[1., 2.]]")
+    assert repr(p) == "Parameter([[1., 2.]], label='W')"
+    assert repr(Parameter(np.eye(2))) == "Parameter([[1., 0.],\n           [0., 1.]])"  # rows aligned
     out = (p * 3).sum()
     assert type(out) is Tensor  # results are plain tensors
     out.backward()
