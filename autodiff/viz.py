@@ -165,7 +165,7 @@ class Diagram(graphviz.Digraph):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
                 return str(path)
-        return super().save(filename, directory, skip_existing=skip_existing)
+        return super().save(filename, directory=directory, skip_existing=skip_existing)
 
     def svg(self) -> str:
         """The rendered SVG document as text (runs ``dot -Tsvg``)."""
