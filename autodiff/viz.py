@@ -622,7 +622,8 @@ class _Scene:
         else:
             rows.append(f"data {_html(_fmt(data))}")
             grad_lines = [f"grad {_fmt(grad)}"]
-        grad_color = "transparent" if hide_grad else COLORS["greyed_text"] if greyed else COLORS["flow"]
+        # a grad not known yet keeps its place in the layout, written in the node's own fill colour
+        grad_color = COLORS["greyed_fill"] if hide_grad else COLORS["greyed_text"] if greyed else COLORS["flow"]
         rows += [f'<font color="{grad_color}">{_html(line)}</font>' for line in grad_lines]
         cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
         return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{cells}</table>>'
@@ -886,9 +887,14 @@ def steps(
 
 
 def _svg_body(svg: str) -> str:
-    """Drop the XML prolog and doctype so the SVG can sit inline in HTML."""
+    """Drop the XML prolog and doctype so the SVG can sit inline in HTML; make hidden labels truly invisible.
+
+    Graphviz writes the colour "transparent" of a label still to come as the near-white ``#fffffe``, which would
+    still cover the lines it crosses; ``fill="none"`` draws nothing.
+    """
     start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    svg = svg[start:] if start >= 0 else svg
+    return svg.replace('fill="#fffffe"', 'fill="none"')
 
 
 _PLAYER_CSS = """

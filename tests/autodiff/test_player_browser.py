@@ -1,0 +1,125 @@
+"""The backprop player in a real browser: headless Chromium opens the saved page, Next changes frame and caption.
+
+Chromium is Debian's ``chromium`` (``make test`` installs it with scripts/ensure-chromium.sh; this test tries the
+same script once when it is missing). Playwright only drives it — ``playwright install`` is never run; the
+browser is launched from ``/usr/bin/chromium`` with a fresh profile. The test is skipped, saying why, only when
+Chromium cannot be installed on this machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from autodiff import Value, viz
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot renders the frames (make dot)")
+
+
+def _chromium() -> str:
+    """The Chromium executable, installed from Debian's packages if missing; skip only if that is impossible."""
+    found = shutil.which("chromium") or (Path("/usr/bin/chromium").exists() and "/usr/bin/chromium")
+    if not found:
+        result = subprocess.run(
+            ["bash", str(REPO / "scripts" / "ensure-chromium.sh")], capture_output=True, text=True, timeout=900
+        )
+        found = shutil.which("chromium")
+        if not found:
+            pytest.skip(f"Chromium could not be installed: {(result.stderr or result.stdout).strip()[-300:]}")
+    return str(found)
+
+
+@pytest.fixture(scope="module")
+def page_of(tmp_path_factory):
+    """Open an HTML file in headless Chromium; yields a function path → Playwright page (console errors kept)."""
+    try:
+        from playwright import sync_api
+    except ImportError:  # a dev dependency: missing means the set-up is incomplete, not that the test may pass
+        pytest.fail("Playwright drives the browser and is missing: pip install -e '.[dev]' (or make test)")
+    executable = _chromium()
+    with sync_api.sync_playwright() as playwright:
+        profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=executable, headless=True, args=CHROMIUM_FLAGS, timeout=60_000
+        )
+        errors: list[str] = []
+
+        def open_page(path: Path):
+            page = context.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+            page.goto(path.as_uri())
+            return page
+
+        open_page.errors = errors
+        try:
+            yield open_page
+        finally:
+            context.close()
+
+
+def _visible(page) -> dict:
+    """What a person sees: the frame on display, the caption, the counter, the slider and the buttons."""
+    return page.evaluate(
+        """() => {
+        const frames = [...document.querySelectorAll('.ef-frame')];
+        const shown = frames.filter(f => getComputedStyle(f).display !== 'none');
+        return {
+          shown: shown.map(f => Number(f.dataset.frame)),
+          svg: shown.length ? shown[0].querySelector('svg').outerHTML : '',
+          caption: document.querySelector('.ef-caption').textContent,
+          counter: document.querySelector('.ef-counter').textContent,
+          slider: document.querySelector('.ef-slider').value,
+          prevDisabled: document.querySelector('.ef-prev').disabled,
+          nextDisabled: document.querySelector('.ef-next').disabled,
+          frames: frames.length,
+        };
+    }"""
+    )
+
+
+def test_next_prev_and_slider_change_the_frame_and_caption(page_of, tmp_path):
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.8813735870195432, "b")
+    out = (w * x + b).tanh()
+    player = viz.BackpropPlayer(out)
+    path = player.save(tmp_path / "player.html")
+    page = page_of(path)
+
+    start = _visible(page)
+    assert start["frames"] == len(player) == 7
+    assert start["shown"] == [0] and start["caption"] == player.captions[0]
+    assert start["counter"] == "1 / 7" and start["prevDisabled"] and not start["nextDisabled"]
+    assert "<svg" in start["svg"]
+
+    page.click("text=Next ▶")
+    after = _visible(page)
+    assert after["shown"] == [1]  # exactly one frame on display, and it is a different one
+    assert after["svg"] != start["svg"]
+    assert after["caption"] == player.captions[1] != start["caption"]
+    assert "receives 1" in after["caption"] and "sends" in after["caption"]
+    assert after["counter"] == "2 / 7" and after["slider"] == "1" and not after["prevDisabled"]
+
+    page.click("text=Next ▶")
+    assert _visible(page)["caption"] == player.captions[2]
+    page.click("text=◀ Prev")
+    assert _visible(page)["shown"] == [1]
+
+    page.locator(".ef-slider").fill("6")  # drag the slider to the last frame
+    end = _visible(page)
+    assert end["shown"] == [6] and end["caption"] == player.captions[6] and end["nextDisabled"]
+    assert "is a leaf" in end["caption"]
+    assert page_of.errors == []
