@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -67,7 +68,10 @@ def graph(args: argparse.Namespace) -> int:
         print(f"autodiff graph: error: {error}", file=sys.stderr)
         return 1
     if out is None and not args.steps:
-        print(diagram.source)
+        try:
+            print(diagram.source)
+        except BrokenPipeError:  # `autodiff graph … | head`: the reader has seen enough
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from complaining again at exit
     return 0
 
 
@@ -98,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Draw an expression over named scalars, e.g. "
         "autodiff graph \"tanh(w1*x1 + w2*x2 + b)\" --set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o n.svg. "
         "Allowed: numbers, names, + - * / **, unary -, and exp log sqrt tanh sigmoid relu leaky_relu elu "
-        "hardtanh softsign abs.",
+        "hardtanh softsign abs. An expression that starts with '-' goes after '--': "
+        "autodiff graph --set x=1 -- \"-x\".",
     )
     graph_parser.add_argument("expression", help="e.g. \"sigmoid(w1*x1 + w2*x2 + b)\"")
     graph_parser.add_argument("--set", nargs="+", metavar="NAME=NUMBER", help="the value of every name used")

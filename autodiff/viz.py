@@ -413,12 +413,9 @@ def _local_symbol(node: Any, position: int, names: dict[int, str]) -> str | None
 
     # which operand of a binary op is this parent? (a constant took the other position)
     operand = position if const is None else 1 - const[0]
-    if op == "weighted_sum":  # ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1: the partner is the parent whose data is local
-        parent = parents[position]
-        for j, other in enumerate(parents):
-            if j != position and other.data == local and grads[j] == parent.data:
-                return name(other)
-        return _fmt(local)
+    if op == "weighted_sum":  # ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1: name the partner on the other side
+        partner = _weighted_sum_partner(node, position)
+        return name(partner) if partner is not None else _fmt(local)
     if op == "add":
         return "1"
     if op == "sub":
@@ -443,6 +440,27 @@ def _local_symbol(node: Any, position: int, names: dict[int, str]) -> str | None
         if p is not None:
             return f"{_fmt(p)}·{argument}" if p == 2 else f"{_fmt(p)}·{argument}^{_fmt(p - 1)}"
     return _fmt(local)
+
+
+def _weighted_sum_partner(node: Any, position: int) -> Any:
+    """For z = Σ wᵢxᵢ + b with parents (w₁…wₙ, x₁…xₙ, b): the xᵢ of wᵢ, the wᵢ of xᵢ, ``None`` for b.
+
+    The layout is confirmed from the local gradients (∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1). Inputs given as
+    plain numbers are not parents; then the partner is found by matching values (and a constant input has none).
+    """
+    parents, grads = node._parents, node.local_grads
+    for n in {len(parents) // 2, (len(parents) - 1) // 2}:
+        if n and len(parents) - 2 * n in (0, 1) and all(
+            parents[i + n].data == grads[i] and grads[i + n] == parents[i].data for i in range(n)
+        ):
+            if position < 2 * n:
+                return parents[(position + n) % (2 * n)]
+            return None  # the bias
+    parent = parents[position]
+    for j, other in enumerate(parents):
+        if j != position and other.data == grads[position] and grads[j] == parent.data:
+            return other
+    return None
 
 
 def _exponent(node: Any) -> float | None:
