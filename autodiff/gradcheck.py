@@ -30,12 +30,9 @@ def _named_inputs(inputs: Any) -> tuple[list[str], list[Any], bool]:
     if hasattr(inputs, "_parents"):
         nodes, names, single = [inputs], [None], True
     else:
-        if isinstance(inputs, dict):
-            items = list(inputs.items())
-        else:
-            items = list(inputs)
-            if not items:
-                raise ValueError("gradcheck needs at least one input; got an empty collection")
+        items = list(inputs.items()) if isinstance(inputs, dict) else list(inputs)
+        if not items:
+            raise ValueError("gradcheck needs at least one input; got an empty collection")
         if isinstance(items[0], tuple):
             names, nodes = [n for n, _ in items], [x for _, x in items]
         else:
