@@ -37,6 +37,11 @@ bench: $(STAMP)
 	$(PY) -m pip install -q micrograd==0.1.0 torch==2.13.0 scikit-learn
 	cd bench && ../$(PY) run.py
 
+# Generated input against the CLI expression parser and Module.load, for a bounded time (not in the unit suite).
+fuzz: $(STAMP)
+	-$(PY) -m pip install -q atheris 2>/dev/null
+	$(PY) scripts/fuzz.py --seconds 60 --atheris
+
 notebooks: $(STAMP) dot
 	$(PY) notebooks/build.py
 
