@@ -39,7 +39,9 @@ __all__ = ["Step", "backprop_steps", "backward", "topological_order", "no_grad",
 
 
 class _GradMode(threading.local):
-    enabled = True
+    def __init__(self) -> None:  # runs once per thread
+        self.enabled = True
+        self.saved: list[bool] = []  # modes to restore, one per open no_grad/enable_grad block
 
 
 _grad_mode = _GradMode()
@@ -53,19 +55,22 @@ def is_grad_enabled() -> bool:
 class no_grad:
     """Context manager (and decorator): operations inside record no graph, as ``torch.no_grad``.
 
-    Thread-local: other threads keep recording. Use it for evaluation and for optimizer updates.
+    Thread-local: other threads keep recording. Use it for evaluation and for optimizer updates. Blocks nest, and
+    one instance may be entered again while open: the mode to restore is kept on a per-thread stack.
     """
 
+    _mode = False
+
     def __enter__(self) -> None:
-        self._previous = _grad_mode.enabled
-        _grad_mode.enabled = False
+        _grad_mode.saved.append(_grad_mode.enabled)
+        _grad_mode.enabled = self._mode
 
     def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self._previous
+        _grad_mode.enabled = _grad_mode.saved.pop()
 
     def __call__(self, fn):  # decorator use: @no_grad()
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self:
                 return fn(*args, **kwargs)
 
         wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
@@ -75,9 +80,7 @@ class no_grad:
 class enable_grad(no_grad):
     """Context manager: turn recording back on inside a ``no_grad()`` block."""
 
-    def __enter__(self) -> None:
-        self._previous = _grad_mode.enabled
-        _grad_mode.enabled = True
+    _mode = True
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor, Value
+from autodiff import Tensor, Value, linear
 
 from . import init as initializers
 from .init import _rng
@@ -106,6 +106,8 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) got an input of shape {x.shape}; "
                              f"expected (..., {self.in_features})")
+        if x.ndim <= 2:
+            return linear(x, self.W, self.b)  # one node: ∇_W = δᵀx, ∇_b = Σδ, ∇_x = δW
         z = x @ self.W.T
         return z + self.b if self.b is not None else z
 

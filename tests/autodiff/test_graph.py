@@ -301,11 +301,6 @@ def test_no_grad_restores_mode_after_an_exception_and_works_as_decorator():
     assert is_grad_enabled()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.no_grad keeps the previous mode on the instance (self._previous), so entering the same "
-    "instance twice (nested, or from two threads) overwrites it and leaves recording off after the outer exit",
-)
 def test_one_no_grad_instance_can_be_nested():
     # Run in a thread of its own: grad mode is thread-local, so the bug cannot leak into later tests.
     modes = []
