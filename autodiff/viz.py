@@ -304,8 +304,10 @@ def _model_groups(model: Any) -> tuple[dict[int, str], dict[str, str]]:
         else:
             continue  # a parameter of the model itself: not in a layer
         group_of[id(param)] = key
-        match = _layered(getattr(param, "label", None))
-        symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else parts[-2] if parts[-1].isdigit() else parts[-1]
+        label = getattr(param, "label", None)
+        match = _layered(label)
+        attribute = parts[-2] if parts[-1].isdigit() else parts[-1]
+        symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
         if symbol not in symbols.setdefault(key, []):
             symbols[key].append(symbol)
     titles = {key: f"{head}: {', '.join(symbols[key])}" for key, head in heads.items()}
@@ -357,6 +359,7 @@ class _Trace:
     signal: dict[int, Any]  # node id → error signal it received in this pass
     step_of: dict[int, int]  # node id → index of its step
     local_symbol: dict[tuple[int, int], str]  # (node id, position) → the local derivative as a formula
+    incoming: dict[int, int]  # node id → how many signals it received
 
 
 def _seed(root: Any) -> Any:
@@ -516,7 +519,8 @@ def _trace(root: Any, order: Sequence[Any], names: dict[int, str], error_signal:
                 FlowEdge(index, node, parent, position, share, step.error_signal, local_grad,
                          text if _is_symbolic(text) else None)
             )
-    return _Trace(steps, edges, signal, step_of, local_symbol)
+    incoming = {key: len(shares) for key, shares in received.items()}
+    return _Trace(steps, edges, signal, step_of, local_symbol, incoming)
 
 
 def error_flow(root: Any) -> list[FlowEdge]:
@@ -651,7 +655,7 @@ class _Scene:
         lines = []
         if edge.symbol:
             delta = _delta_name(self.names.get(id(edge.parent)))
-            single = delta and sum(1 for e in self.trace.edges if e.parent is edge.parent) == 1
+            single = delta and self.trace.incoming[id(edge.parent)] == 1
             lines.append(f"{delta} = {edge.symbol}" if single and edge.symbol != delta else edge.symbol)
             lines.append(f"= {_signal_text(edge.signal)}")
         else:
