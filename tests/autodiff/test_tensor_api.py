@@ -370,6 +370,31 @@ def test_gradients_do_not_alias_the_upstream_gradient_or_the_data():
     assert not np.shares_memory(y.grad, g) and not np.shares_memory(y.grad, y.data)
 
 
+@pytest.mark.parametrize("name", ALL_OPS)
+def test_leaf_grads_are_their_own_arrays(name):
+    """After a pass, a leaf's ``.grad`` shares memory with no other node's ``.grad``, no data and not the caller's
+    upstream gradient, so updating it in place (an optimizer, gradient clipping) cannot change anything else.
+    ``+ 0.0`` and ``* 1.0`` around the op put pass-through edges next to the leaves and fresh signals above them."""
+    p, q = Tensor(_P, requires_grad=True), Tensor(_Q, requires_grad=True)
+    out = ALL_OPS[name](p + 0.0, q * 1.0) * 2.0 + 0.5
+    g = np.random.default_rng(2).standard_normal(out.shape)
+    out.backward(g)
+    nodes = autodiff.topological_order(out)
+    arrays = [(n, n.grad) for n in nodes if n.grad is not None] + [(None, g)] + [(n, n.data) for n in nodes]
+    reached = [x for x in (p, q) if x.grad is not None]
+    assert reached
+    for x in reached:
+        for owner, other in arrays:
+            if owner is not x or other is not x.grad:
+                assert not np.shares_memory(x.grad, other), f"{x.label or 'leaf'}.grad aliases {owner!r:.60}"
+    x = reached[0]
+    before = {id(n): None if n.grad is None else n.grad.copy() for n in nodes if n is not x}
+    x.grad *= 0.0  # an in-place update of one leaf's gradient leaves every other gradient alone
+    for n in nodes:
+        if n is not x and n.grad is not None:
+            np.testing.assert_array_equal(n.grad, before[id(n)])
+
+
 # ---- no_grad ----------------------------------------------------------------------------------------------------
 
 
