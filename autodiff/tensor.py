@@ -22,7 +22,8 @@ import numpy as np
 
 from . import graph
 from .anomaly import _anomaly_mode, on_create
-from .rules import ARRAY, BINARY, UNARY, BinaryRule, UnaryRule
+from .operators import Operators, real_number
+from .rules import ARRAY, BinaryRule, UnaryRule
 
 __all__ = [
     "Tensor",
@@ -87,7 +88,7 @@ def _normalize_axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tup
     return tuple(sorted(normalized))
 
 
-class Tensor:
+class Tensor(Operators):
     """An n-dimensional array that remembers how it was computed.
 
     ``data`` is a numpy array (float64 by default; float32 is kept), ``grad`` is ``None`` until a backward pass
@@ -217,53 +218,19 @@ class Tensor:
         )
         return f"Tensor({body}{extras})"
 
-    # ---- arithmetic ---------------------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _binary(BINARY["add"], self, other)
+    # ---- arithmetic and elementwise functions: autodiff.operators, with these two hooks ------------------
+    def _apply_unary(self, rule: UnaryRule, **params: float) -> Tensor:
+        return _unary(rule, self, **params)
 
-    def __radd__(self, other: Any) -> Tensor:
-        return _binary(BINARY["add"], other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _binary(BINARY["sub"], self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _binary(BINARY["sub"], other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _binary(BINARY["mul"], self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _binary(BINARY["mul"], other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _binary(BINARY["div"], self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary(BINARY["div"], other, self)
-
-    def __pow__(self, exponent: Any) -> Tensor:
-        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
-            return _unary(UNARY["pow_const"], self, p=float(exponent))
-        return _binary(BINARY["pow"], self, exponent)
-
-    def __rpow__(self, base: Any) -> Tensor:
-        return _binary(BINARY["pow"], base, self)
+    @staticmethod
+    def _apply_binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
+        return _binary(rule, a, b)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _unary(UNARY["neg"], self)
-
-    def __abs__(self) -> Tensor:
-        return _unary(UNARY["abs"], self)
-
-    def abs(self) -> Tensor:
-        return _unary(UNARY["abs"], self)
 
     # comparisons give plain numpy boolean arrays (masks for `where`); no __eq__, so tensors stay hashable
     def __lt__(self, other: Any) -> np.ndarray:
@@ -277,37 +244,6 @@ class Tensor:
 
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _operand_data(other, ">=")
-
-    # ---- elementwise functions (rules shared with Value, in autodiff.rules) -------------------------------
-    def exp(self) -> Tensor:
-        return _unary(UNARY["exp"], self)
-
-    def log(self) -> Tensor:
-        return _unary(UNARY["log"], self)
-
-    def sqrt(self) -> Tensor:
-        return _unary(UNARY["sqrt"], self)
-
-    def tanh(self) -> Tensor:
-        return _unary(UNARY["tanh"], self)
-
-    def sigmoid(self) -> Tensor:
-        return _unary(UNARY["sigmoid"], self)
-
-    def relu(self) -> Tensor:
-        return _unary(UNARY["relu"], self)
-
-    def leaky_relu(self, k: float = 0.01) -> Tensor:
-        return _unary(UNARY["leaky_relu"], self, k=_real(k, "leaky_relu(k=...)"))
-
-    def elu(self, alpha: float = 1.0) -> Tensor:
-        return _unary(UNARY["elu"], self, alpha=_real(alpha, "elu(alpha=...)"))
-
-    def hardtanh(self) -> Tensor:
-        return _unary(UNARY["hardtanh"], self)
-
-    def softsign(self) -> Tensor:
-        return _unary(UNARY["softsign"], self)
 
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         return clip(self, low, high)
@@ -419,12 +355,6 @@ def _index_data(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
-
-
-def _real(x: Any, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
-    return float(x)
 
 
 def _operand_data(x: Any, op: str) -> np.ndarray | float:
@@ -726,8 +656,8 @@ def clip(t: Tensor, low: float | None = None, high: float | None = None) -> Tens
     if low is None and high is None:
         raise ValueError("clip needs low, high or both")
     x = t.data
-    lo = -np.inf if low is None else _real(low, "clip(low)")
-    hi = np.inf if high is None else _real(high, "clip(high)")
+    lo = -np.inf if low is None else real_number(low, "clip(low)")
+    hi = np.inf if high is None else real_number(high, "clip(high)")
     if lo > hi:
         raise ValueError(f"clip: low {lo} is greater than high {hi}")
     inside = (x >= lo) & (x <= hi)

@@ -21,14 +21,15 @@ from typing import Any
 
 from . import graph
 from .anomaly import _anomaly_mode, on_create
-from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
+from .operators import Operators
+from .rules import SCALAR, BinaryRule, UnaryRule, on_arrays
 
 __all__ = ["Value", "weighted_sum"]
 
 Number = int | float
 
 
-class Value:
+class Value(Operators):
     """A scalar that remembers how it was computed.
 
     ``data`` (float) is the value, ``grad`` (float) the derivative of the last ``backward()`` root with respect to
@@ -97,79 +98,14 @@ class Value:
     def zero_grad(self) -> None:
         self.grad = 0.0
 
-    # ---- arithmetic: a Python number is a constant baked into the node, not a node of its own ------------
-    def __add__(self, other: Value | Number) -> Value:
-        return _arith(BINARY["add"], self, other)
+    # ---- arithmetic and elementwise functions: autodiff.operators, with these two hooks ------------------
+    def _apply_unary(self, rule: UnaryRule, **params: float) -> Value:
+        return _unary(rule, self, **params)
 
-    def __radd__(self, other: Number) -> Value:
-        return _arith(BINARY["add"], other, self)
-
-    def __sub__(self, other: Value | Number) -> Value:
-        return _arith(BINARY["sub"], self, other)
-
-    def __rsub__(self, other: Number) -> Value:
-        return _arith(BINARY["sub"], other, self)
-
-    def __mul__(self, other: Value | Number) -> Value:
-        return _arith(BINARY["mul"], self, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        return _arith(BINARY["mul"], other, self)
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        return _arith(BINARY["div"], self, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _arith(BINARY["div"], other, self)
-
-    def __pow__(self, exponent: Value | Number) -> Value:
-        """``v ** 2`` (constant exponent, micrograd's ``**2`` node) or ``v ** w`` (both differentiable)."""
-        if isinstance(exponent, Value):
-            return _arith(BINARY["pow"], self, exponent)
-        return _unary(UNARY["pow_const"], self, p=_constant(exponent, "**"))
-
-    def __rpow__(self, base: Number) -> Value:
-        return _arith(BINARY["pow"], base, self)
-
-    def __neg__(self) -> Value:
-        return _unary(UNARY["neg"], self)
-
-    def __abs__(self) -> Value:
-        return _unary(UNARY["abs"], self)
-
-    def abs(self) -> Value:
-        return _unary(UNARY["abs"], self)
-
-    # ---- elementwise functions (rules in autodiff.rules) --------------------------------------------------
-    def exp(self) -> Value:
-        return _unary(UNARY["exp"], self)
-
-    def log(self) -> Value:
-        return _unary(UNARY["log"], self)
-
-    def sqrt(self) -> Value:
-        return _unary(UNARY["sqrt"], self)
-
-    def tanh(self) -> Value:
-        return _unary(UNARY["tanh"], self)
-
-    def sigmoid(self) -> Value:
-        return _unary(UNARY["sigmoid"], self)
-
-    def relu(self) -> Value:
-        return _unary(UNARY["relu"], self)
-
-    def leaky_relu(self, k: float = 0.01) -> Value:
-        return _unary(UNARY["leaky_relu"], self, k=_real(k, "leaky_relu(k=...)"))
-
-    def elu(self, alpha: float = 1.0) -> Value:
-        return _unary(UNARY["elu"], self, alpha=_real(alpha, "elu(alpha=...)"))
-
-    def hardtanh(self) -> Value:
-        return _unary(UNARY["hardtanh"], self)
-
-    def softsign(self) -> Value:
-        return _unary(UNARY["softsign"], self)
+    @staticmethod
+    def _apply_binary(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
+        """A Python number operand is a constant baked into the node (``node.const``), not a node of its own."""
+        return _arith(rule, a, b)
 
     # ---- comparisons and conversions (identity-based hashing is kept: no __eq__) --------------------------
     def __lt__(self, other: Value | Number) -> bool:
@@ -193,12 +129,6 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
-
-
-def _real(x: Any, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
-    return float(x)
 
 
 def _constant(x: Any, op: str) -> float:

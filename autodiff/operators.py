@@ -1,0 +1,110 @@
+"""The operator surface both engines share: ``+ - * / **``, unary ``-``, ``abs`` and the elementwise functions.
+
+Each method names its rule in :mod:`autodiff.rules`; an engine says how to apply a rule by providing two hooks:
+
+* ``_apply_unary(rule, **params)`` — f(self), elementwise;
+* ``_apply_binary(rule, a, b)`` — a ∘ b, where one of ``a``, ``b`` is the engine's node and the other may be a node
+  or a number (``2 * v`` and ``v * 2`` both arrive here, in operand order).
+
+So ``Value`` and ``Tensor`` offer exactly the same functions, with the same names, defaults and validation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .rules import BINARY, UNARY
+
+__all__ = ["Operators", "real_number"]
+
+
+def real_number(x: Any, what: str) -> float:
+    """``x`` as a float if it is a real number (not a bool); else a TypeError naming ``what``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
+    return float(x)
+
+
+class Operators:
+    """Mixin: arithmetic and elementwise functions defined by the rule table."""
+
+    __slots__ = ()
+
+    def _apply_unary(self, rule: Any, **params: float) -> Any:
+        raise NotImplementedError
+
+    def _apply_binary(self, rule: Any, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def __add__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["add"], self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["add"], other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["sub"], self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["sub"], other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["mul"], self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["mul"], other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["div"], self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._apply_binary(BINARY["div"], other, self)
+
+    def __pow__(self, exponent: Any) -> Any:
+        """``x ** 2`` (a number: one edge, micrograd's ``**2`` node) or ``x ** w`` (both differentiable)."""
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            return self._apply_unary(UNARY["pow_const"], p=float(exponent))
+        return self._apply_binary(BINARY["pow"], self, exponent)
+
+    def __rpow__(self, base: Any) -> Any:
+        return self._apply_binary(BINARY["pow"], base, self)
+
+    def __neg__(self) -> Any:
+        return self._apply_unary(UNARY["neg"])
+
+    def __abs__(self) -> Any:
+        return self._apply_unary(UNARY["abs"])
+
+    def abs(self) -> Any:
+        return self._apply_unary(UNARY["abs"])
+
+    def exp(self) -> Any:
+        return self._apply_unary(UNARY["exp"])
+
+    def log(self) -> Any:
+        return self._apply_unary(UNARY["log"])
+
+    def sqrt(self) -> Any:
+        return self._apply_unary(UNARY["sqrt"])
+
+    def tanh(self) -> Any:
+        return self._apply_unary(UNARY["tanh"])
+
+    def sigmoid(self) -> Any:
+        return self._apply_unary(UNARY["sigmoid"])
+
+    def relu(self) -> Any:
+        return self._apply_unary(UNARY["relu"])
+
+    def leaky_relu(self, k: float = 0.01) -> Any:
+        return self._apply_unary(UNARY["leaky_relu"], k=real_number(k, "leaky_relu(k=...)"))
+
+    def elu(self, alpha: float = 1.0) -> Any:
+        return self._apply_unary(UNARY["elu"], alpha=real_number(alpha, "elu(alpha=...)"))
+
+    def hardtanh(self) -> Any:
+        return self._apply_unary(UNARY["hardtanh"])
+
+    def softsign(self) -> Any:
+        return self._apply_unary(UNARY["softsign"])
