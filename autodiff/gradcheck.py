@@ -116,7 +116,8 @@ def _analytic_grad(f: Callable[..., Any], nodes: list[Any]) -> list[np.ndarray]:
         _scalar(out)
         leaves = [n for n in topological_order(out) if not n._parents]
         saved.update({id(n): (n, n.grad) for n in leaves if id(n) not in saved})
-        out.backward()
+        if getattr(out, "requires_grad", True):  # a Tensor cut from every input has no graph: gradient 0
+            out.backward()
         return [np.zeros(_Elements(x).shape) if x.grad is None else np.array(x.grad, dtype=np.float64) for x in nodes]
     finally:
         for node, grad in saved.values():

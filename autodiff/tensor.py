@@ -363,7 +363,7 @@ def _operand_data(x: Any, op: str) -> np.ndarray | float:
     if isinstance(x, Tensor):
         return x.data
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return x
+        return float(x)  # numpy scalars too: a number is a weak constant, evaluated in the tensor's precision
     if isinstance(x, np.ndarray):
         return _as_float_array(x, op)
     raise TypeError(

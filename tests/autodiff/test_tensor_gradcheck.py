@@ -254,13 +254,6 @@ def test_fast_mode_on_a_0d_input():
 # ---- a graph cut in its entirety --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="gradcheck._analytic_grad calls out.backward() on an output that no longer requires grad (the whole "
-    "graph was cut) and raises 'backward() on a tensor that does not require grad', instead of reporting the "
-    "analytic gradient as 0 and a failing row, as its docstring promises for a graph cut silently",
-)
 @pytest.mark.parametrize("fast", [False, True])
 def test_gradcheck_reports_a_fully_cut_graph_as_a_failure(fast):
     x = leaf([1.0, 2.0, 3.0])

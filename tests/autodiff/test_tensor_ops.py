@@ -191,12 +191,6 @@ def test_binary_with_constant_operand(name, kind, side, shapes, seed):
     assert grads[0].shape == shape_t
 
 
-_F32_ROUNDING = pytest.mark.xfail(
-    strict=True,
-    reason="a numpy float32 scalar constant is baked into the node as is (tensor._operand_data), so the shared "
-    "rules evaluate its local derivative in float32: 1/c for t / c and log(c) for c ** t are rounded to float32 "
-    "(relative error ~3e-8) while the output and every other gradient are float64",
-)
 
 
 @pytest.mark.parametrize(
@@ -210,8 +204,8 @@ _F32_ROUNDING = pytest.mark.xfail(
         "c * t",
         "c / t",
         "t ** c",
-        pytest.param("t / c", marks=_F32_ROUNDING),
-        pytest.param("c ** t", marks=_F32_ROUNDING),
+        "t / c",
+        "c ** t",
     ],
 )
 def test_numpy_float32_scalar_constant_in_a_float64_graph(expr):
