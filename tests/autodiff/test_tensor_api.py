@@ -504,6 +504,8 @@ def test_float32_computation_stays_float32():
     out = (W @ x * 2.0 + 1.0).tanh().sigmoid().relu().abs().sum()
     assert out.dtype == np.float32
     assert autodiff.log_softmax(W, axis=1).dtype == np.float32
+    for c in (2, 0.5, np.float64(0.5), np.int64(3)):  # numbers, numpy scalars too, are weak constants
+        assert (W * c).dtype == np.float32 and (c - W).dtype == np.float32 and (W**c).dtype == np.float32
     out.backward()
     assert W.grad.dtype == np.float32 and x.grad.dtype == np.float32
 

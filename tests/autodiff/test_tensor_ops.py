@@ -191,8 +191,6 @@ def test_binary_with_constant_operand(name, kind, side, shapes, seed):
     assert grads[0].shape == shape_t
 
 
-
-
 @pytest.mark.parametrize(
     "expr",
     [
