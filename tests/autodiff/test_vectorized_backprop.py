@@ -256,3 +256,68 @@ def test_hand_written_value_net_with_cross_entropy_matches_tensor_net(seed, batc
             [[v.grad for v in row] for row in values] if isinstance(values[0], list) else [v.grad for v in values]
         )
         np.testing.assert_allclose(tensor.grad, value_grads, **TOL)
+
+
+ELEMENTWISE = {
+    "neg": (lambda v: -v, "smooth"),
+    "abs": (abs, "away0"),
+    "exp": (lambda v: v.exp(), "smooth"),
+    "log": (lambda v: v.log(), "positive"),
+    "sqrt": (lambda v: v.sqrt(), "positive"),
+    "tanh": (lambda v: v.tanh(), "smooth"),
+    "sigmoid": (lambda v: v.sigmoid(), "wide"),
+    "relu": (lambda v: v.relu(), "away0"),
+    "leaky_relu": (lambda v: v.leaky_relu(0.1), "away0"),
+    "elu": (lambda v: v.elu(0.7), "away0"),
+    "hardtanh": (lambda v: v.hardtanh(), "wide"),
+    "softsign": (lambda v: v.softsign(), "wide"),
+    "pow_const": (lambda v: v**2.5, "positive"),
+    "add_const": (lambda v: 3.0 + v, "smooth"),
+    "rsub": (lambda v: 1.5 - v, "smooth"),
+    "rdiv": (lambda v: 2.0 / v, "positive"),
+    "rpow": (lambda v: 1.7**v, "smooth"),
+}
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@settings(max_examples=10)
+@given(seed=seeds)
+def test_every_elementwise_rule_agrees_between_value_and_tensor(name, seed):
+    """The rules are shared (autodiff.rules); the scalar path (math) and the array path (numpy) agree."""
+    fn, domain = ELEMENTWISE[name]
+    rng = np.random.default_rng(seed)
+    x = {
+        "smooth": lambda: rng.uniform(-2.0, 2.0, 7),
+        "wide": lambda: rng.uniform(-30.0, 30.0, 7),
+        "positive": lambda: rng.uniform(0.1, 5.0, 7),
+        "away0": lambda: rng.choice([-1.0, 1.0], 7) * rng.uniform(0.05, 3.0, 7),
+    }[domain]()
+    t = param(x)
+    fn(t).backward(np.ones(7))
+    for xi, ti_grad, ti_out in zip(x, t.grad, fn(Tensor(x)).data):
+        v = Value(float(xi))
+        out = fn(v)
+        out.backward()
+        np.testing.assert_allclose(out.data, ti_out, rtol=1e-14, atol=1e-300)
+        np.testing.assert_allclose(v.grad, ti_grad, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
+@settings(max_examples=10)
+@given(seed=seeds)
+def test_binary_rules_agree_between_value_and_tensor(op, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0.2, 3.0, 6), rng.choice([-1.0, 1.0], 6) * rng.uniform(0.2, 3.0, 6)
+    fn = {
+        "+": lambda p, q: p + q,
+        "-": lambda p, q: p - q,
+        "*": lambda p, q: p * q,
+        "/": lambda p, q: p / q,
+        "**": lambda p, q: p**q,
+    }[op]
+    ta, tb = param(a), param(b)
+    fn(ta, tb).backward(np.ones(6))
+    for i in range(6):
+        va, vb = Value(float(a[i])), Value(float(b[i]))
+        fn(va, vb).backward()
+        np.testing.assert_allclose([va.grad, vb.grad], [ta.grad[i], tb.grad[i]], rtol=1e-12, atol=1e-300)
