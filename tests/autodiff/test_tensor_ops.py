@@ -618,6 +618,19 @@ def test_stack(data, seed):
     check(lambda *ts: autodiff.stack(ts, axis=axis), lambda *a: anp.stack(list(a), axis=axis), parts, rng)
 
 
+def test_concat_and_stack_with_constant_parts():
+    """numpy arrays and tensors without grad in the list are constants; the others get their slice."""
+    rng = np.random.default_rng(12)
+    a, c = values("smooth", rng, (2, 3)), values("smooth", rng, (2, 1))
+    check(
+        lambda t: autodiff.concat([c, t, Tensor(c)], axis=1),
+        lambda x: anp.concatenate([c, x, c], axis=1),
+        [a],
+        rng,
+    )
+    check(lambda t: autodiff.stack([a, t], axis=-1), lambda x: anp.stack([a, x], axis=-1), [a], rng)
+
+
 def test_concat_and_stack_with_the_same_tensor_twice_accumulate():
     x = Tensor([1.0, 2.0], requires_grad=True)
     autodiff.concat([x, x, x], axis=0).backward(np.arange(6.0))
