@@ -43,6 +43,8 @@ def _named_inputs(inputs: Any) -> tuple[list[str], list[Any], bool]:
             raise TypeError(f"gradcheck input {i} must be a Value or Tensor, got {type(x).__name__}")
         if x._parents:
             raise ValueError(f"gradcheck input {i} ({x!r:.60}) is not a leaf: pass the leaves f is built from")
+        if not getattr(x, "requires_grad", True):
+            raise ValueError(f"gradcheck input {i} does not require grad: create it with requires_grad=True")
     names = [n or getattr(x, "label", None) or f"input {i}" for i, (n, x) in enumerate(zip(names, nodes))]
     return names, nodes, single
 

@@ -349,6 +349,8 @@ class Tensor(Operators):
 
 def _index_data(index: Any) -> Any:
     if isinstance(index, Tensor):
+        if not np.all(np.mod(index.data, 1) == 0):
+            raise IndexError(f"a Tensor used as an index must hold whole numbers, got {index.data!r:.60}")
         return index.data.astype(np.intp)
     if isinstance(index, tuple):
         return tuple(_index_data(i) for i in index)
@@ -557,7 +559,7 @@ def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
     out = kept if keepdims else kept.reshape([n for i, n in enumerate(x.shape) if i not in axes])
 
     def vjp(g: np.ndarray) -> np.ndarray:
-        hits = x == kept
+        hits = (x == kept) | (np.isnan(x) & np.isnan(kept))  # a NaN maximum takes the signal, as in PyTorch
         share = hits / hits.sum(axis=axes, keepdims=True)
         return share * _expand_back(g, x.shape, axes, keepdims)
 

@@ -519,3 +519,25 @@ def test_tensors_are_hashable_and_comparisons_give_masks():
     np.testing.assert_array_equal(a < b, [True, False])
     np.testing.assert_array_equal(a >= 2.0, [False, True])
     assert len(Tensor(np.ones((4, 2)))) == 4
+
+
+def test_max_of_a_nan_sends_the_signal_to_the_nan_as_pytorch():
+    import warnings
+
+    t = Tensor([1.0, np.nan, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t.max().backward()
+    assert np.array_equal(t.grad, [0.0, 1.0, 0.0])
+
+
+def test_a_fractional_tensor_index_is_refused():
+    with pytest.raises(IndexError, match="whole numbers"):
+        Tensor([1.0, 2.0])[Tensor([0.5])]
+
+
+def test_gradcheck_refuses_an_input_that_does_not_require_grad():
+    from autodiff import gradcheck
+
+    with pytest.raises(ValueError, match="requires_grad=True"):
+        gradcheck(lambda t: t.sum(), Tensor([1.0, 2.0]))
