@@ -13,8 +13,10 @@ exact? close? max abs diff, relative error |a − n| / max(|a|, |n|), and the wo
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,15 +27,23 @@ from .graph import no_grad, topological_order
 __all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "GradcheckRow"]
 
 
+_INPUTS = "a Value or Tensor, a list of them, a dict {name: node} or (name, node) pairs"
+
+
 def _named_inputs(inputs: Any) -> tuple[list[str], list[Any], bool]:
     """Accept one node, a sequence of nodes, a dict {name: node} or (name, node) pairs."""
     if hasattr(inputs, "_parents"):
         nodes, names, single = [inputs], [None], True
     else:
-        items = list(inputs.items()) if isinstance(inputs, dict) else list(inputs)
+        if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (Mapping, Iterable)):
+            raise TypeError(f"gradcheck inputs must be {_INPUTS}; got {type(inputs).__name__}")
+        items = list(inputs.items()) if isinstance(inputs, Mapping) else list(inputs)
         if not items:
             raise ValueError("gradcheck needs at least one input; got an empty collection")
         if isinstance(items[0], tuple):
+            for i, item in enumerate(items):
+                if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+                    raise TypeError(f"gradcheck input {i} must be a (name, node) pair, name a str; got {item!r:.60}")
             names, nodes = [n for n, _ in items], [x for _, x in items]
         else:
             names, nodes = [None] * len(items), items
@@ -51,7 +61,12 @@ def _named_inputs(inputs: Any) -> tuple[list[str], list[Any], bool]:
 
 def _scalar(out: Any) -> float:
     data = getattr(out, "data", out)
-    array = np.asarray(data, dtype=float)
+    try:
+        array = np.asarray(data, dtype=float) if data is not None else None
+    except (TypeError, ValueError):
+        array = None
+    if array is None:
+        raise TypeError(f"f must return a scalar (a Value or one-element Tensor); got {type(out).__name__}")
     if array.size != 1:
         raise ValueError(f"f must return a scalar (a Value or one-element Tensor); got shape {array.shape}")
     return float(array.reshape(()))
@@ -82,12 +97,29 @@ class _Elements:
             self.node.data += scale * float(direction)
 
 
+def _check_callable(f: Any) -> None:
+    if not callable(f):
+        raise TypeError(f"f must be a function of the inputs returning a scalar, got {type(f).__name__}: {f!r:.40}")
+
+
+def _tolerance(value: Any, name: str, *, positive: bool = False) -> float:
+    """``eps`` (> 0), ``atol``/``rtol`` (≥ 0) as a finite float: a TypeError or ValueError naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"gradcheck needs a real number for {name}, got {type(value).__name__}: {value!r:.40}")
+    x = float(value)
+    if not math.isfinite(x) or x < 0 or (positive and x == 0):
+        raise ValueError(f"gradcheck needs a finite {name} {'> 0' if positive else '≥ 0'}, got {name}={value}")
+    return x
+
+
 def numerical_grad(f: Callable[..., Any], inputs: Any, eps: float = 1e-6) -> Any:
     """Centered-difference gradient of the scalar ``f(*inputs)`` with respect to every element of every input.
 
     Returns a float per ``Value`` and an array per ``Tensor`` (a list when ``inputs`` is a list). Every
     element is restored to its exact original value, even if ``f`` raises.
     """
+    _check_callable(f)
+    eps = _tolerance(eps, "eps", positive=True)
     _, nodes, single = _named_inputs(inputs)
     grads = []
     with no_grad():
@@ -116,6 +148,8 @@ def _analytic_grad(f: Callable[..., Any], nodes: list[Any]) -> list[np.ndarray]:
             x.zero_grad()
         out = f(*nodes)
         _scalar(out)
+        if not hasattr(out, "_parents"):
+            raise TypeError(f"f must return a Value or Tensor computed from the inputs, got {type(out).__name__}")
         leaves = [n for n in topological_order(out) if not n._parents]
         saved.update({id(n): (n, n.grad) for n in leaves if id(n) not in saved})
         if getattr(out, "requires_grad", True):  # a Tensor cut from every input has no graph: gradient 0
@@ -224,9 +258,16 @@ def gradcheck(
     ``.grad`` of every leaf and every input value are left exactly as they were. A graph cut silently (a value
     re-created from ``.data``) shows up as a failing row.
     """
+    _check_callable(f)
+    eps, atol, rtol = _tolerance(eps, "eps", positive=True), _tolerance(atol, "atol"), _tolerance(rtol, "rtol")
+    if not isinstance(fast, bool):
+        raise TypeError(f"gradcheck(fast=...) must be True or False, got {fast!r}")
+    for value, name in ((n_directions, "n_directions"), (seed, "seed")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"gradcheck({name}=...) must be an int, got {type(value).__name__}: {value!r}")
+    if n_directions < 1 or seed < 0:
+        raise ValueError(f"gradcheck needs n_directions ≥ 1 and seed ≥ 0; got n_directions={n_directions}, seed={seed}")
     names, nodes, _ = _named_inputs(inputs)
-    if eps <= 0 or atol < 0 or rtol < 0:
-        raise ValueError(f"gradcheck needs eps > 0, atol ≥ 0, rtol ≥ 0; got eps={eps}, atol={atol}, rtol={rtol}")
     low_precision = [n for n, x in zip(names, nodes) if _Elements(x).dtype != np.float64]
     if low_precision:
         warnings.warn(
