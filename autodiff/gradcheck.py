@@ -53,8 +53,6 @@ def _named_inputs(inputs: Any) -> tuple[list[str], list[Any], bool]:
             raise TypeError(f"gradcheck input {i} must be a Value or Tensor, got {type(x).__name__}")
         if x._parents:
             raise ValueError(f"gradcheck input {i} ({x!r:.60}) is not a leaf: pass the leaves f is built from")
-        if not getattr(x, "requires_grad", True):
-            raise ValueError(f"gradcheck input {i} does not require grad: create it with requires_grad=True")
     names = [n or getattr(x, "label", None) or f"input {i}" for i, (n, x) in enumerate(zip(names, nodes))]
     return names, nodes, single
 
@@ -175,9 +173,12 @@ class GradcheckRow:
     numeric: float
 
     def __str__(self) -> str:
+        return self.format()
+
+    def format(self, name_width: int = 16) -> str:
         where = "" if self.worst_index == () else f"{self.worst_index}"
         return (
-            f"{self.name:<16} {str(self.shape):<10} {str(self.exact):<6} {str(self.close):<6} "
+            f"{self.name:<{name_width}} {str(self.shape):<10} {str(self.exact):<6} {str(self.close):<6} "
             f"{self.max_abs_diff:<12.3e} {self.rel_error:<10.3e} "
             f"{where} analytic {self.analytic:.6g} numeric {self.numeric:.6g}"
         )
@@ -206,12 +207,13 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         verdict = "PASSED" if self.passed else f"FAILED ({len(self.failures)} of {len(self.rows)} inputs)"
+        width = max([16, *(len(row.name) for row in self.rows)])
         header = (
             f"gradcheck {verdict}: {self.mode}, eps={self.eps:g}, |a − n| ≤ {self.atol:g} + {self.rtol:g}·|n|\n"
-            f"{'input':<16} {'shape':<10} {'exact':<6} {'close':<6} {'max abs diff':<12} {'rel error':<10} "
+            f"{'input':<{width}} {'shape':<10} {'exact':<6} {'close':<6} {'max abs diff':<12} {'rel error':<10} "
             f"worst element"
         )
-        return "\n".join([header, *map(str, self.rows)])
+        return "\n".join([header, *(row.format(width) for row in self.rows)])
 
     __repr__ = __str__
 
@@ -268,6 +270,9 @@ def gradcheck(
     if n_directions < 1 or seed < 0:
         raise ValueError(f"gradcheck needs n_directions ≥ 1 and seed ≥ 0; got n_directions={n_directions}, seed={seed}")
     names, nodes, _ = _named_inputs(inputs)
+    for name, x in zip(names, nodes):
+        if not getattr(x, "requires_grad", True):
+            raise ValueError(f"gradcheck input {name!r} does not require grad: create it with requires_grad=True")
     low_precision = [n for n, x in zip(names, nodes) if _Elements(x).dtype != np.float64]
     if low_precision:
         warnings.warn(

@@ -199,6 +199,12 @@ class Tensor(Operators):
             raise ValueError(f"item() needs a one-element tensor, this one has shape {self.shape}")
         return float(self.data.reshape(()))
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` works for a one-element tensor, as in PyTorch."""
+        if spec and self.data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
     def numpy(self) -> np.ndarray:
         """A copy of the data (changing it does not change the tensor)."""
         return self.data.copy()

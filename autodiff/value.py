@@ -123,6 +123,10 @@ class Value(Operators):
     def __float__(self) -> float:
         return self.data
 
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats the data; an empty spec gives the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
     def item(self) -> float:
         return self.data
 
