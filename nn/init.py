@@ -79,6 +79,8 @@ def _target(tensor: Any) -> tuple[tuple[int, ...], Callable[[np.ndarray], None]]
     if isinstance(tensor, np.ndarray):
         if tensor.dtype.kind != "f":
             raise TypeError(f"can only initialize a float array, got dtype {tensor.dtype}")
+        if not tensor.flags.writeable:
+            raise ValueError("cannot initialize a read-only array (a broadcast view?): pass a writable float array")
 
         def write_array(values: np.ndarray) -> None:
             tensor[...] = values
@@ -111,11 +113,18 @@ def _rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Generat
         raise ValueError("pass rng= or seed=, not both")
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an int ≥ 0 or None, got {type(seed).__name__}: {seed!r}")
+        if seed < 0:
+            raise ValueError(f"seed must be an int ≥ 0 or None, got {seed}")
     return rng if rng is not None else np.random.default_rng(seed)
 
 
 def _real(x: Any, name: str, *, positive: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a finite real number, got {type(x).__name__}: {x!r}")
+    if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite real number, got {x!r}")
     if positive and x <= 0:
         raise ValueError(f"{name} must be > 0, got {x!r}")
@@ -134,6 +143,8 @@ def fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
             f"fan in and fan out can not be computed for a weight with fewer than 2 dimensions (shape {shape}); "
             "a weight matrix W ∈ R^{out×in} is needed (for one neuron's weights w, pass [w])"
         )
+    if 0 in shape:
+        raise ValueError(f"cannot initialize a weight with no elements (shape {shape}): fan in and fan out would be 0")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator
 from typing import Any
@@ -87,6 +88,8 @@ class Linear(Module):
     ) -> None:
         self.in_features = _size(in_features, "Linear(in_features)")
         self.out_features = _size(out_features, "Linear(out_features)")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Linear(bias=...) must be True or False, got {type(bias).__name__}: {bias!r}")
         self.init = init
         self.W = Parameter(_initial_weight((self.out_features, self.in_features), init, _rng(rng, seed)), label="W")
         self.b = Parameter(np.zeros(self.out_features), label="b") if bias else None
@@ -133,7 +136,13 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Module:
         """The module at ``index``; a slice is a new ``Sequential`` of the same (shared) modules."""
         modules = list(self.children())
-        return Sequential(*modules[index]) if isinstance(index, slice) else modules[index]
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"Sequential indices must be ints or slices, got {type(index).__name__}")
+        if not -len(modules) <= index < len(modules):
+            raise IndexError(f"Sequential index {index} is out of range for {len(modules)} modules")
+        return modules[index]
 
     def forward(self, x: Any) -> Any:
         for module in self.children():
@@ -164,7 +173,15 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, vectors: Any) -> Embedding:
         """An Embedding whose rows start as a copy of ``vectors`` (num × dim); they stay trainable."""
-        array = np.asarray(vectors.data if isinstance(vectors, Tensor) else vectors)
+        try:
+            array = np.asarray(vectors.data if isinstance(vectors, Tensor) else vectors)
+        except (TypeError, ValueError):
+            array = np.asarray(None)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"Embedding.from_pretrained needs a (num, dim) matrix of numbers, got {type(vectors).__name__}"
+                + (f" of dtype {array.dtype}" if array.dtype != object else "")
+            )
         if array.ndim != 2 or 0 in array.shape:
             raise ValueError(f"Embedding.from_pretrained needs a non-empty (num, dim) matrix, got shape {array.shape}")
         embedding = cls(array.shape[0], array.shape[1], seed=0)
@@ -175,7 +192,10 @@ class Embedding(Module):
         idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
         if isinstance(indices, Tensor):
             if not np.array_equal(idx, np.round(idx)):
-                raise TypeError("Embedding indices must be integers; got a Tensor with fractional values")
+                raise TypeError("Embedding indices must be integers; got a Tensor with fractional (or NaN) values")
+            outside = idx[(idx < 0) | (idx >= self.num_embeddings)]
+            if outside.size:
+                raise IndexError(f"Embedding index {outside.flat[0]:g} is out of range [0, {self.num_embeddings})")
             idx = idx.astype(np.intp)
         elif idx.dtype.kind not in "iu":
             raise TypeError(f"Embedding indices must be integers, got dtype {idx.dtype}")
@@ -294,6 +314,8 @@ class LeakyReLU(_Activation):
     def __init__(self, k: float = 0.01) -> None:
         if isinstance(k, bool) or not isinstance(k, numbers.Real):
             raise TypeError(f"LeakyReLU(k) needs a real number, got {k!r}")
+        if not math.isfinite(k):
+            raise ValueError(f"LeakyReLU(k) needs a finite number, got {k!r}")
         self.k = float(k)
 
     def _params(self) -> dict[str, float]:
@@ -311,6 +333,8 @@ class ELU(_Activation):
     def __init__(self, alpha: float = 1.0) -> None:
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
             raise TypeError(f"ELU(alpha) needs a real number, got {alpha!r}")
+        if not math.isfinite(alpha):
+            raise ValueError(f"ELU(alpha) needs a finite number, got {alpha!r}")
         self.alpha = float(alpha)
 
     def _params(self) -> dict[str, float]:

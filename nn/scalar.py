@@ -16,6 +16,7 @@ import numpy as np
 
 from autodiff import Value, weighted_sum
 
+from .init import _rng
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "activate"]
@@ -51,14 +52,10 @@ def _check_activation(activation: str | None) -> str:
     return activation
 
 
-def _rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Generator:
-    if rng is not None and seed is not None:
-        raise ValueError("pass rng= or seed=, not both")
-    return rng if rng is not None else np.random.default_rng(seed)
-
-
 def _check_size(n: int, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{what} must be a positive int, got {type(n).__name__}: {n!r}")
+    if n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
     return int(n)
 
@@ -81,6 +78,8 @@ class Neuron(Module):
         index: int = 1,
     ) -> None:
         nin = _check_size(nin, "Neuron(nin)")
+        fan_out = _check_size(fan_out, "Neuron(fan_out)")
+        layer, index = _check_size(layer, "Neuron(layer)"), _check_size(index, "Neuron(index)")
         self.activation = _check_activation(activation)
         bound = np.sqrt(6.0 / (nin + fan_out))
         weights = _rng(rng, seed).uniform(-bound, bound, size=nin)
@@ -88,6 +87,8 @@ class Neuron(Module):
         self.b = Value(0.0, layer_label("b", layer, index))
 
     def forward(self, x: Sequence[Value | float]) -> Value:
+        if not hasattr(x, "__len__") or isinstance(x, (str, bytes)):
+            raise TypeError(f"Neuron expects a list of {len(self.w)} inputs (Values, numbers), got {type(x).__name__}")
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
         return activate(weighted_sum(self.w, x, self.b), self.activation)
@@ -148,8 +149,11 @@ class MLP(Module):
         rng: np.random.Generator | None = None,
         seed: int | None = None,
     ) -> None:
-        if isinstance(sizes, int) or not len(sizes):
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"MLP(sizes) must be a non-empty list of layer sizes, got {type(sizes).__name__}")
+        if not len(sizes):
             raise ValueError(f"MLP(sizes) must be a non-empty list of layer sizes, got {sizes!r}")
+        _check_activation(activation)
         rng = _rng(rng, seed)
         dims = [nin, *sizes]
         self.layers = [

@@ -55,6 +55,11 @@ class WindowClassifier(Module):
         generator = _rng(rng, seed)
         if isinstance(vocab_size_or_vectors, (int, np.integer)) and not isinstance(vocab_size_or_vectors, bool):
             self.embedding = Embedding(vocab_size_or_vectors, 4 if dim is None else dim, rng=generator)
+        elif np.ndim(vocab_size_or_vectors) == 0 and not isinstance(vocab_size_or_vectors, np.ndarray):
+            raise TypeError(
+                "WindowClassifier needs a vocabulary size (an int) or a (vocab, dim) matrix of word vectors, "
+                f"got {type(vocab_size_or_vectors).__name__}: {vocab_size_or_vectors!r:.40}"
+            )
         else:
             self.embedding = Embedding.from_pretrained(vocab_size_or_vectors)
             if dim is not None and dim != self.embedding.embedding_dim:
@@ -72,6 +77,8 @@ class WindowClassifier(Module):
     def features(self, windows: Any) -> Tensor:
         """x: the window's word vectors concatenated, (5d,) for one window or (N, 5d) for a batch."""
         idx = np.asarray(windows.data if isinstance(windows, Tensor) else windows)
+        if not isinstance(windows, Tensor) and idx.dtype.kind not in "iu":
+            raise TypeError(f"WindowClassifier needs integer word indices, got {type(windows).__name__} ({idx.dtype})")
         if idx.ndim not in (1, 2) or idx.shape[-1] != self.window:
             raise ValueError(
                 f"WindowClassifier expects word indices of shape ({self.window},) or (N, {self.window}); "
