@@ -388,7 +388,7 @@ class _Product:
     def times(self, factor: str) -> _Product:
         if factor == "1":
             return _Product(self.factors, self.negative)
-        if factor == "−1":
+        if factor in ("−1", "-1"):
             return _Product(self.factors, not self.negative)
         if factor.startswith(("-", "−")):
             return _Product([*self.factors, factor[1:]], not self.negative)

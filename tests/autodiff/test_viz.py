@@ -483,3 +483,13 @@ def test_missing_dot_says_how_to_install(tmp_path, monkeypatch, capsys):
     assert main(["graph", "x*2", "--set", "x=1", "-o", str(tmp_path / "x.svg")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "apt-get" in err
+
+
+def test_a_local_derivative_of_minus_one_flips_the_sign_instead_of_multiplying_by_one():
+    w = Value(0.5, "W₁₁⁽¹⁾")
+    z = weighted_sum([w], [-1.0])
+    z.label = "z₁⁽²⁾"
+    s = z.sigmoid()
+    s.label = "s"
+    symbols = [e.symbol for e in viz.error_flow(s)]
+    assert "−δ₁⁽²⁾" in symbols and not any(sym and sym.endswith("·1") for sym in symbols)
