@@ -507,10 +507,10 @@ def matmul(a: Any, b: Any) -> Tensor:
         return g
 
     def vjp_a(g: np.ndarray) -> np.ndarray:
-        return unbroadcast(as_matrix(g) @ np.swapaxes(B2, -1, -2), A2.shape).reshape(A.shape)
+        return _reshaped(unbroadcast(as_matrix(g) @ np.swapaxes(B2, -1, -2), A2.shape), A.shape)
 
     def vjp_b(g: np.ndarray) -> np.ndarray:
-        return unbroadcast(np.swapaxes(A2, -1, -2) @ as_matrix(g), B2.shape).reshape(B.shape)
+        return _reshaped(unbroadcast(np.swapaxes(A2, -1, -2) @ as_matrix(g), B2.shape), B.shape)
 
     return _make(np.asarray(out), "matmul", (a_node, b_node), (vjp_a, vjp_b))
 
@@ -546,6 +546,11 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     if b is None:
         return _make(out, "linear", (x_node, W), (vjp_x, vjp_W))
     return _make(out, "linear", (x_node, W, b), (vjp_x, vjp_W, vjp_b))
+
+
+def _reshaped(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a.reshape(shape)``, but ``a`` itself when the shape already fits (a view would cost the leaf a copy)."""
+    return a if a.shape == shape else a.reshape(shape)
 
 
 def _expand_back(g: np.ndarray, shape: tuple, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from common import best_time, moons, print_table
+from common import best_times, moons, print_table
 
 import nn
 from autodiff import Value
@@ -57,8 +57,7 @@ def micrograd_vs_errorflow() -> tuple[str, str, str]:
         p_ours.data = p_micro.data
     loss_micro, loss_ours = micrograd_step(micro, X, y), errorflow_step(ours, X, y)
     assert abs(loss_micro - loss_ours) < 1e-9, (loss_micro, loss_ours)
-    t_micro = best_time(lambda: micrograd_step(micro, X, y), repeat=5)
-    t_ours = best_time(lambda: errorflow_step(ours, X, y), repeat=5)
+    t_micro, t_ours = best_times([lambda: micrograd_step(micro, X, y), lambda: errorflow_step(ours, X, y)], repeat=5)
     ratio = t_micro / t_ours
     return (
         "micrograd demo step (2→16→16→1, 100 moons)",

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import numpy as np
-from common import best_time, moons, print_table
+from common import best_times, moons, print_table
 
 import nn
 from autodiff import Tensor, linear, no_grad
@@ -117,9 +117,14 @@ def digits_epoch() -> tuple[str, str, str]:
     ours = [Tensor(w, requires_grad=True) for w in init_weights()]
     theirs = [torch.tensor(w, requires_grad=True) for w in init_weights()]
     floor = init_weights()
-    t_ours = best_time(lambda: epoch_errorflow(ours, X, y, order), repeat=7)
-    t_torch = best_time(lambda: epoch_torch(theirs, Xt, yt, order), repeat=7)
-    t_numpy = best_time(lambda: epoch_numpy(floor, X, y, order), repeat=7)
+    t_ours, t_torch, t_numpy = best_times(
+        [
+            lambda: epoch_errorflow(ours, X, y, order),
+            lambda: epoch_torch(theirs, Xt, yt, order),
+            lambda: epoch_numpy(floor, X, y, order),
+        ],
+        repeat=11,
+    )
     return (
         "digits MLP epoch (64→128→64→10, batch 64)",
         f"errorflow {t_ours * 1e3:.1f} ms, PyTorch {t_torch * 1e3:.1f} ms, numpy {t_numpy * 1e3:.1f} ms: "
@@ -147,8 +152,7 @@ def op_overhead(n_ops: int = 1000) -> tuple[str, str, str]:
             y = y * 0.999 if i % 2 else (y + 0.001).tanh() if i % 3 == 0 else y + 0.001
         y.sum().backward()
 
-    t_ours = best_time(chain_errorflow, repeat=7) / n_ops
-    t_torch = best_time(chain_torch, repeat=7) / n_ops
+    t_ours, t_torch = (t / n_ops for t in best_times([chain_errorflow, chain_torch], repeat=11))
     return (
         f"op overhead: {n_ops} elementwise ops on (4, 4) + backward",
         f"errorflow {t_ours * 1e6:.2f} µs/op, PyTorch {t_torch * 1e6:.2f} µs/op: **{t_torch / t_ours:.2f}×**",
@@ -172,8 +176,7 @@ def big_matmul(n: int = 1024) -> tuple[str, str, str]:
         A_data.T @ G
 
     flops = 3 * 2 * n**3
-    g_ours = flops / best_time(ours, repeat=5) / 1e9
-    g_raw = flops / best_time(raw, repeat=5) / 1e9
+    g_ours, g_raw = (flops / t / 1e9 for t in best_times([ours, raw], repeat=9))
     return (
         f"{n}×{n} matmul forward + backward",
         f"errorflow {g_ours:.1f} GFLOP/s, numpy {g_raw:.1f} GFLOP/s: **{g_ours / g_raw:.0%}**",
@@ -209,7 +212,7 @@ def value_vs_tensor() -> tuple[str, str, str]:
         return loss.item()
 
     assert abs(on_values() - on_tensors()) < 1e-9
-    t_values, t_tensors = best_time(on_values, repeat=5), best_time(on_tensors, repeat=5)
+    t_values, t_tensors = best_times([on_values, on_tensors], repeat=5)
     return (
         "§8: MLP 2→16→16→1 on 100 points, forward + backward",
         f"Value {t_values * 1e3:.1f} ms, Tensor {t_tensors * 1e3:.2f} ms: **{t_values / t_tensors:.0f}× speed-up**",
