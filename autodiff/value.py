@@ -177,7 +177,8 @@ def _unary(rule: UnaryRule, x: Value, **params: float) -> Value:
         y, local_grad = rule.value_and_grad(x.data, SCALAR, **params)
     except (ArithmeticError, ValueError):
         y, local_grad = on_arrays(rule.value_and_grad, x.data, **params)
-    return _node(y, rule.name, (x,), (local_grad,))
+    const = (1, params["p"]) if "p" in params else None  # x ** p: the exponent, for diagrams
+    return _node(y, rule.name, (x,), (local_grad,), const)
 
 
 def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:

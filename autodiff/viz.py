@@ -467,7 +467,11 @@ def _weighted_sum_partner(node: Any, position: int) -> Any:
 
 
 def _exponent(node: Any) -> float | None:
-    """p of a ``x ** p`` node, read back from y = xᵖ and its local derivative p·xᵖ⁻¹ (p = y'·x / y)."""
+    """p of a ``x ** p`` node: recorded as ``const`` on Values; for other nodes read back from y = xᵖ and its
+    local derivative p·xᵖ⁻¹ (p = y'·x / y)."""
+    const = getattr(node, "const", None)
+    if const is not None:
+        return const[1]
     x, y, local = node._parents[0].data, node.data, node.local_grads[0]
     if x == 0 or y == 0 or not all(map(math.isfinite, (x, y, local))):
         return None
