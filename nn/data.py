@@ -27,10 +27,13 @@ its context ("in ___", "to ___").
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .init import _rng
 
 __all__ = [
     "make_moons",
@@ -59,6 +62,23 @@ def _nonnegative(x: object, name: str) -> float:
     return float(x)
 
 
+def _word_ids(ids: Any, what: str, vocab_size: int | None = None) -> np.ndarray:
+    """Word ids as an int64 array: integers (not floats, strings or bools), in [0, vocab_size) when it is given."""
+    try:
+        array = np.asarray(ids)
+    except (TypeError, ValueError):
+        array = np.asarray(None)
+    if array.size == 0 and array.dtype.kind == "f":  # an empty list
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{what} must be integer word ids, got {type(ids).__name__} of dtype {array.dtype}")
+    if vocab_size is not None:
+        outside = array[(array < 0) | (array >= vocab_size)]
+        if outside.size:
+            raise IndexError(f"{what}: word id {outside.flat[0]} is out of range for a vocabulary of {vocab_size}")
+    return array.astype(np.int64)
+
+
 # ---- 2-D toy problems ---------------------------------------------------------------------------------------------
 def make_moons(
     n_samples: int = 100, noise: float = 0.1, seed: int | None = 0, shuffle: bool = True
@@ -71,7 +91,7 @@ def make_moons(
     """
     n_samples = _positive_int(n_samples, "n_samples")
     noise = _nonnegative(noise, "noise")
-    rng = np.random.default_rng(seed)
+    rng = _rng(None, seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
@@ -99,7 +119,7 @@ def make_spirals(
     n = _positive_int(n_points_per_class, "n_points_per_class")
     k = _positive_int(n_classes, "n_classes")
     noise = _nonnegative(noise, "noise")
-    rng = np.random.default_rng(seed)
+    rng = _rng(None, seed)
     X = np.zeros((n * k, 2))
     y = np.zeros(n * k, dtype=np.int64)
     for j in range(k):
@@ -220,7 +240,10 @@ def make_windows(token_ids: Sequence[int], size: int = 5, start_id: int = 0, end
     if size % 2 == 0:
         raise ValueError(f"a window has a centre word, so size must be odd, got {size}")
     half = size // 2
-    ids = np.asarray(token_ids, dtype=np.int64)
+    ids = _word_ids(token_ids, "make_windows(token_ids)")
+    for value, name in ((start_id, "start_id"), (end_id, "end_id")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"make_windows({name}=...) must be an int word id, got {type(value).__name__}")
     if ids.ndim != 1:
         raise ValueError(f"token_ids must be a flat sequence, got shape {ids.shape}")
     padded = np.concatenate([np.full(half, start_id), ids, np.full(half, end_id)]).astype(np.int64)
@@ -282,6 +305,8 @@ class WindowData:
 
     def encode(self, words: str | Sequence[str]) -> np.ndarray:
         """Word ids for a sentence (a string, tokenized like the dataset) or a list of words."""
+        if not isinstance(words, str) and (isinstance(words, bytes) or not isinstance(words, Iterable)):
+            raise TypeError(f"encode needs a sentence (str) or a list of words, got {type(words).__name__}")
         tokens = _tokens(words) if isinstance(words, str) else list(words)
         unknown = [w for w in tokens if w not in self.word_to_index]
         if unknown:
@@ -290,13 +315,13 @@ class WindowData:
 
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:
         """The words of a window (or any id sequence), joined by spaces."""
-        return " ".join(self.vocab[int(i)] for i in np.asarray(ids).ravel())
+        return " ".join(self.vocab[i] for i in self._ids(ids, "decode(ids)").ravel())
 
     def vectors(self, windows: np.ndarray) -> np.ndarray:
         """Concatenated word vectors: (n, 5) ids → (n, 5·d) array, row = [x_{c−2}; x_{c−1}; x_c; x_{c+1}; x_{c+2}]
         (a single window (5,) → (5·d,)). This is the notes' input x ∈ R^{20} for d = 4."""
-        windows = np.asarray(windows, dtype=np.int64)
-        if windows.shape[-1] != self.window_size:
+        windows = self._ids(windows, "vectors(windows)")
+        if windows.ndim == 0 or windows.shape[-1] != self.window_size:
             raise ValueError(f"windows must have {self.window_size} word ids in the last axis, got {windows.shape}")
         return self.word_vectors[windows].reshape(*windows.shape[:-1], self.window_size * self.dim)
 
@@ -304,13 +329,15 @@ class WindowData:
         self, windows: np.ndarray, *, rng: np.random.Generator | None = None, seed: int | None = None
     ) -> np.ndarray:
         """A copy of ``windows`` with each centre word replaced by a uniformly drawn non-location word."""
-        if rng is not None and seed is not None:
-            raise ValueError("pass rng= or seed=, not both")
-        rng = rng if rng is not None else np.random.default_rng(seed)
-        windows = np.asarray(windows, dtype=np.int64)
+        rng = _rng(rng, seed)
+        windows = self._ids(windows, "corrupt(windows)")
         if windows.shape[-1:] != (self.window_size,):
             raise ValueError(f"windows must have {self.window_size} word ids in the last axis, got {windows.shape}")
         return _corrupt(windows, self.non_location_ids, rng)
+
+    def _ids(self, ids: Any, what: str) -> np.ndarray:
+        """``ids`` as an int64 array of word ids in [0, len(vocab)), or a TypeError/IndexError saying why not."""
+        return _word_ids(ids, what, len(self.vocab))
 
 
 def _corrupt(windows: np.ndarray, non_location_ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -361,7 +388,7 @@ def window_dataset(seed: int = 0, test_fraction: float = 0.25) -> WindowData:
     non_location_ids = np.array(
         [i for i, w in enumerate(vocab) if w not in LOCATIONS and w not in (START, END)], dtype=np.int64
     )
-    rng = np.random.default_rng(seed)
+    rng = _rng(None, seed)
     n = len(WINDOW_SENTENCES)
     n_test = min(max(1, round(test_fraction * n)), n - 1)
     order = rng.permutation(n)

@@ -63,6 +63,11 @@ def _mean(terms: list[Any]) -> Any:
     return total * (1.0 / len(terms))
 
 
+def _nonempty(x: Tensor, what: str) -> None:
+    if x.size == 0:
+        raise ValueError(f"{what} is empty (shape {x.shape}): a loss needs at least one element")
+
+
 def _same_shape(a: Tensor, b: Tensor, what: str, names: tuple[str, str]) -> None:
     if a.shape != b.shape and a.size != 1 and b.size != 1:
         raise ValueError(f"{what}: {names[0]} has shape {a.shape} but {names[1]} has shape {b.shape}; they must match")
@@ -75,8 +80,8 @@ def max_margin_loss(s: Any, s_c: Any, margin: float = 1.0) -> Any:
     pair once the true window wins by at least Δ, so such pairs send no gradient: ∂J/∂s = −1/N and ∂J/∂s_c = 1/N
     for the pairs inside the margin, 0 otherwise (and 0 exactly at the kink, as ReLU'(0) = 0).
     """
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not margin >= 0:
-        raise ValueError(f"max_margin_loss(margin) must be a real number ≥ 0, got {margin!r}")
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 <= margin < math.inf:
+        raise ValueError(f"max_margin_loss(margin) must be a finite real number ≥ 0, got {margin!r}")
     margin = float(margin)
     if _uses_values(s, s_c):
         true, corrupt = _scalars(s, "max_margin_loss(s)"), _scalars(s_c, "max_margin_loss(s_c)")
@@ -87,6 +92,7 @@ def max_margin_loss(s: Any, s_c: Any, margin: float = 1.0) -> Any:
     s, s_c = _tensor(s, "max_margin_loss(s)"), _tensor(s_c, "max_margin_loss(s_c)")
     if s.shape != s_c.shape:
         raise ValueError(f"max_margin_loss: s has shape {s.shape} but s_c has shape {s_c.shape}; pair them up")
+    _nonempty(s, "max_margin_loss(s)")
     return (margin + s_c - s).relu().mean()
 
 
@@ -164,6 +170,7 @@ def mse_loss(prediction: Any, target: Any) -> Any:
     prediction, target = _tensor(prediction, "mse_loss(prediction)"), _tensor(target, "mse_loss(target)")
     if prediction.shape != target.shape:
         raise ValueError(f"mse_loss: prediction has shape {prediction.shape} but target has {target.shape}")
+    _nonempty(prediction, "mse_loss(prediction)")
     diff = prediction - target
     return (diff * diff).mean()
 
@@ -197,6 +204,7 @@ def binary_cross_entropy(probabilities: Any, targets: Any) -> Any:
     p, y = _tensor(probabilities, "binary_cross_entropy(p)"), _tensor(targets, "binary_cross_entropy(y)")
     if p.shape != y.shape:
         raise ValueError(f"binary_cross_entropy: probabilities have shape {p.shape} but targets have {y.shape}")
+    _nonempty(p, "binary_cross_entropy(p)")
     _check_unit_interval(p.data, "probability")
     _check_unit_interval(y.data, "target")
     log_p = clip(clip(p, low=_TINY).log(), low=_LOG_FLOOR)

@@ -22,11 +22,13 @@ Saving and loading are careful about failure:
 from __future__ import annotations
 
 import contextlib
+import errno
+import math
 import os
 import secrets
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -41,6 +43,7 @@ __all__ = [
     "StateDictError",
     "CheckpointError",
     "read_npz",
+    "npz_layout",
 ]
 
 
@@ -137,6 +140,8 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module (named ``prefix``) and all its descendants, depth first."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__}")
         yield prefix, self
         for name, child in self.named_children():
             yield from child.named_modules(_join(prefix, name))
@@ -147,6 +152,8 @@ class Module:
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every descendant, then on ``self`` (PyTorch's order); returns ``self``."""
+        if not callable(fn):
+            raise TypeError(f"apply(fn) needs a function of a module, got {type(fn).__name__}")
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -239,16 +246,9 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict needs a mapping of name → array, got {type(state_dict).__name__}")
+        _check_strict(strict)
         params = dict(self.named_parameters())
-        missing = [name for name in params if name not in state_dict]
-        unexpected = [str(name) for name in state_dict if name not in params]
-        if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append("missing key(s) " + ", ".join(map(repr, missing)))
-            if unexpected:
-                problems.append("unexpected key(s) " + ", ".join(map(repr, unexpected)))
-            raise StateDictError(f"error loading state into {type(self).__name__}: " + "; ".join(problems))
+        missing, unexpected = self._check_keys(params, state_dict, strict)
         staged = [(p, _checked_array(name, state_dict[name], p)) for name, p in params.items() if name in state_dict]
         for param, array in staged:  # nothing below can fail: every array is already the right shape and dtype
             if isinstance(param, Value):
@@ -257,22 +257,60 @@ class Module:
                 param.data[...] = array
         return IncompatibleKeys(missing, unexpected)
 
+    def _check_keys(self, params: Mapping[str, Any], keys: Iterable[Any], strict: bool) -> tuple[list, list]:
+        """(missing, unexpected) names; with ``strict`` any of them is a :class:`StateDictError` naming them."""
+        keys = list(keys)
+        missing = [name for name in params if name not in keys]
+        unexpected = [str(name) for name in keys if name not in params]
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append("missing key(s) " + ", ".join(map(repr, missing)))
+            if unexpected:
+                problems.append("unexpected key(s) " + ", ".join(map(repr, unexpected)))
+            raise StateDictError(f"error loading state into {type(self).__name__}: " + "; ".join(problems))
+        return missing, unexpected
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to ``path`` as an ``.npz`` archive (exactly that path: no suffix is added).
 
         The archive is written to a hidden temporary file in the same directory, flushed to disk and then moved
         over ``path`` with ``os.replace`` (atomic), so an interrupted save leaves the previous file untouched.
         """
-        _atomic_write_npz(os.fspath(path), self.state_dict())
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, "save needs a file path such as model.npz, not a directory", path)
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(errno.ENOENT, f"cannot save: the directory {directory!r} does not exist", path)
+        _atomic_write_npz(path, self.state_dict())
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
         """Read an archive written by :meth:`save` and :meth:`load_state_dict` it (all checks first).
 
         Raises ``FileNotFoundError`` for a missing file, :class:`CheckpointError` for a file that is not a readable
         ``.npz`` of numeric arrays (a text file, a truncated or corrupt archive, a zip of other things, an archive
-        holding pickled object arrays) and :class:`StateDictError` for an archive that does not fit this model.
+        holding pickled object arrays, an entry declaring more data than it holds) and :class:`StateDictError` for
+        an archive that does not fit this model. Keys and shapes are checked from the entries' headers before any
+        array data is read, so a file declaring huge arrays is refused without decompressing them.
         """
-        return self.load_state_dict(read_npz(path), strict=strict)
+        _check_strict(strict)
+        path = os.fspath(path)
+        params = dict(self.named_parameters())
+        declared = {name: shape for name, (shape, _) in npz_layout(path).items()}
+        _, unexpected = self._check_keys(params, declared, strict)
+        for name, shape in declared.items():
+            if name in params and shape != _shape(params[name]):
+                raise StateDictError(
+                    f"{name!r}: shape mismatch: the model has {_shape(params[name])}, the state has {shape}"
+                )
+        missing, _ = self.load_state_dict(read_npz(path, names=[n for n in declared if n in params]), strict=False)
+        return IncompatibleKeys(missing, unexpected)
+
+
+def _check_strict(strict: Any) -> None:
+    if not isinstance(strict, (bool, np.bool_)):
+        raise TypeError(f"strict must be True or False, got {type(strict).__name__}: {strict!r}")
 
 
 def _checked_array(name: str, value: Any, param: Any) -> np.ndarray:
@@ -288,7 +326,14 @@ def _checked_array(name: str, value: Any, param: Any) -> np.ndarray:
     expected = _shape(param)
     if array.shape != expected:
         raise StateDictError(f"{name!r}: shape mismatch: the model has {expected}, the state has {array.shape}")
-    return array.astype(_dtype(param), copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = array.astype(_dtype(param), copy=True)
+    if np.any(np.isinf(converted) & np.isfinite(array)):
+        raise StateDictError(
+            f"{name!r}: values up to {np.max(np.abs(array[np.isfinite(array)])):g} do not fit the model's "
+            f"{_dtype(param)} (they would become inf)"
+        )
+    return converted
 
 
 def _atomic_write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
@@ -322,22 +367,19 @@ _READ_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, RuntimeError
                 zipfile.BadZipFile, zlib.error)
 
 
-def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """All arrays of an ``.npz`` archive, read without unpickling; :class:`CheckpointError` if that is impossible.
+def read_npz(path: str | os.PathLike[str], names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """All arrays of an ``.npz`` archive (or those in ``names``), read without unpickling; :class:`CheckpointError`
+    if that is impossible — including an entry whose header declares more (or less) data than it stores.
 
     A missing file raises ``FileNotFoundError`` (``IsADirectoryError``, ``PermissionError``: the usual ``OSError``).
     """
     path = os.fspath(path)
-    with open(path, "rb") as file:
-        try:
-            loaded = np.load(file, allow_pickle=False)
-        except _READ_ERRORS as error:
-            raise CheckpointError(f"{path!r} is not a readable .npz archive: {_describe(error)}") from error
-        if isinstance(loaded, np.ndarray):
-            raise CheckpointError(f"{path!r} holds a single .npy array, not an .npz archive of named arrays")
+    with _open_npz(path) as loaded:
+        npz_layout(path, loaded)
+        wanted = None if names is None else set(names)
         state: dict[str, np.ndarray] = {}
-        with loaded:
-            for name in loaded.files:
+        for name in loaded.files:
+            if wanted is None or name in wanted:
                 try:
                     array = loaded[name]
                 except _READ_ERRORS as error:
@@ -346,6 +388,60 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
                     raise CheckpointError(f"{path!r}: entry {name!r} is not a .npy array (a foreign zip archive?)")
                 state[name] = array
     return state
+
+
+@contextlib.contextmanager
+def _open_npz(path: str) -> Iterator[Any]:
+    """``np.load``'s lazy archive of ``path`` (never unpickling), or a :class:`CheckpointError`."""
+    with open(path, "rb") as file:
+        try:
+            loaded = np.load(file, allow_pickle=False)
+        except _READ_ERRORS as error:
+            raise CheckpointError(f"{path!r} is not a readable .npz archive: {_describe(error)}") from error
+        if isinstance(loaded, np.ndarray):
+            raise CheckpointError(f"{path!r} holds a single .npy array, not an .npz archive of named arrays")
+        with loaded:
+            yield loaded
+
+
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def npz_layout(path: str | os.PathLike[str], loaded: Any = None) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """``{name: (shape, dtype)}`` of an ``.npz`` archive from its entries' ``.npy`` headers alone (no array data is
+    read), after checking that each header declares exactly the number of bytes its entry stores."""
+    path = os.fspath(path)
+    if loaded is None:
+        with _open_npz(path) as archive:
+            return npz_layout(path, archive)
+    layout = {}
+    for info in loaded.zip.infolist():
+        name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        try:
+            with loaded.zip.open(info) as member:
+                magic = member.read(len(np.lib.format.MAGIC_PREFIX))
+                version = tuple(member.read(2))
+                if magic != np.lib.format.MAGIC_PREFIX:
+                    raise CheckpointError(f"{path!r}: entry {name!r} is not a .npy array (a foreign zip archive?)")
+                if version not in _HEADER_READERS:
+                    raise CheckpointError(f"{path!r}: entry {name!r} has .npy version {version}; expected 1.0 or 2.0")
+                shape, _, dtype = _HEADER_READERS[version](member)
+                offset = member.tell()
+        except _READ_ERRORS as error:
+            raise CheckpointError(f"{path!r}: entry {name!r} cannot be read: {_describe(error)}") from error
+        if dtype.hasobject:
+            raise CheckpointError(
+                f"{path!r}: entry {name!r} holds object arrays, which would need unpickling "
+                "(refused: allow_pickle=False)"
+            )
+        declared, stored = math.prod(shape) * dtype.itemsize, info.file_size - offset
+        if declared != stored:
+            raise CheckpointError(
+                f"{path!r}: entry {name!r} declares shape {shape} of {dtype} ({declared} bytes) "
+                f"but stores {stored} bytes"
+            )
+        layout[name] = (shape, dtype)
+    return layout
 
 
 def _describe(error: BaseException) -> str:

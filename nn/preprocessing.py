@@ -15,6 +15,7 @@ float32 stays float32). Statistics are computed in float64.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -196,13 +197,18 @@ class Whiten(_Transform):
         super().__init__()
         if method not in ("pca", "zca"):
             raise ValueError(f"Whiten(method=...) must be 'pca' or 'zca', got {method!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0 or not np.isfinite(eps):
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+            raise TypeError(f"Whiten(eps=...) must be a finite number >= 0, got {type(eps).__name__}: {eps!r}")
+        if not 0 <= eps < np.inf:
             raise ValueError(f"Whiten(eps=...) must be a finite number >= 0, got {eps!r}")
         if n_components is not None:
             if method != "pca":
                 raise ValueError("n_components only applies to method='pca' (ZCA keeps every direction)")
-            if isinstance(n_components, bool) or not isinstance(n_components, int) or n_components < 1:
+            if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
+                raise TypeError(f"n_components must be a positive int or None, got {type(n_components).__name__}")
+            if n_components < 1:
                 raise ValueError(f"n_components must be a positive int or None, got {n_components!r}")
+            n_components = int(n_components)
         self.method, self.eps, self.n_components = method, float(eps), n_components
 
     def _params(self) -> str:

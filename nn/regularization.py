@@ -15,6 +15,7 @@ Everything else — W, u, word vectors — is a weight. Both penalties work on `
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from typing import Any
@@ -42,8 +43,8 @@ def weight_parameters(model: Module) -> list[tuple[str, Any]]:
 
 
 def _lam(lam: Any) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not lam >= 0:
-        raise ValueError(f"the regularization strength λ (lam) must be a real number ≥ 0, got {lam!r}")
+    if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not 0 <= lam < math.inf:
+        raise ValueError(f"the regularization strength λ (lam) must be a finite real number ≥ 0, got {lam!r}")
     return float(lam)
 
 
