@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .optimizer import Optimizer
@@ -53,6 +53,15 @@ def _real(value: Any, name: str, low: float, *, inclusive: bool) -> float:
     return x
 
 
+def _checked_lr(lr: Any, scheduler: LRScheduler, group: int) -> float:
+    where = f"{type(scheduler).__name__} at step {scheduler.last_epoch}, parameter group {group}"
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"{where}: the learning rate must be a real number, got {type(lr).__name__} ({lr!r:.40})")
+    if not 0 <= lr < math.inf:
+        raise ValueError(f"{where}: the learning rate must be finite and ≥ 0, got {lr}")
+    return lr
+
+
 class LRScheduler:
     """Base class. Subclasses define ``get_lr()``: the rates for step ``self.last_epoch``, one per group."""
 
@@ -62,6 +71,7 @@ class LRScheduler:
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or last_epoch < -1:
             raise ValueError(f"Invalid last_epoch value: {last_epoch} (-1 to start, or the epoch to resume from)")
         self.optimizer = optimizer
+        had_initial_lr = ["initial_lr" in group for group in optimizer.param_groups]
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -74,7 +84,14 @@ class LRScheduler:
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = int(last_epoch)
         self._last_lr: list[float] = [group["lr"] for group in optimizer.param_groups]
-        self.step()
+        try:
+            self.step()
+        except Exception:
+            if last_epoch == -1:  # leave the optimizer as it was: without the initial_lr this constructor added
+                for group, had in zip(optimizer.param_groups, had_initial_lr):
+                    if not had:
+                        group.pop("initial_lr", None)
+            raise
 
     def get_lr(self) -> list[float]:
         raise NotImplementedError
@@ -84,9 +101,18 @@ class LRScheduler:
         return list(self._last_lr)
 
     def step(self) -> None:
-        """Advance t = ``last_epoch`` by one and write the new rate into every parameter group."""
+        """Advance t = ``last_epoch`` by one and write the new rate into every parameter group.
+
+        A schedule that yields something other than a finite rate ≥ 0 (a ``LambdaLR`` function returning NaN, a
+        string, a negative number) raises ``ValueError``/``TypeError`` and changes nothing.
+        """
         self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        try:
+            lrs = [_checked_lr(lr, self, i) for i, lr in enumerate(self.get_lr())]
+        except BaseException:
+            self.last_epoch -= 1
+            raise
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -95,6 +121,15 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (keys of this scheduler's own state only)."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict needs the dict returned by state_dict(), got {type(state_dict).__name__}")
+        unknown = sorted(map(str, set(state_dict) - set(self.state_dict())))
+        if unknown:
+            raise ValueError(
+                f"not a {type(self).__name__} state: unexpected key(s) {', '.join(map(repr, unknown))}; "
+                f"expected {', '.join(map(repr, sorted(self.state_dict())))}"
+            )
         self.__dict__.update(state_dict)
 
 
@@ -176,6 +211,11 @@ class LambdaLR(LRScheduler):
         n_groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
         if callable(lr_lambda):
             self.lr_lambdas: list[Callable[[int], float]] = [lr_lambda] * n_groups
+        elif not isinstance(lr_lambda, (list, tuple)):
+            raise TypeError(
+                f"lr_lambda must be a function of the step (or a list of them, one per group), "
+                f"got {type(lr_lambda).__name__}"
+            )
         else:
             lambdas = list(lr_lambda)
             if len(lambdas) != n_groups:
@@ -187,4 +227,9 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+        factors = [f(self.last_epoch) for f in self.lr_lambdas]
+        for i, factor in enumerate(factors):
+            if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+                raise TypeError(f"lr_lambda of group {i} must return a number, got {type(factor).__name__} "
+                                f"({factor!r:.40}) at step {self.last_epoch}")
+        return [base * factor for base, factor in zip(self.base_lrs, factors)]

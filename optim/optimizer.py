@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -70,7 +70,10 @@ def param_grad(p: Any) -> np.ndarray | None:
     if p.grad is None:
         return None
     data = param_data(p)
-    grad = np.asarray(p.grad, dtype=data.dtype)
+    try:
+        grad = np.asarray(p.grad, dtype=data.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"a parameter's .grad must be numbers (None or an array), got {_describe(p.grad)}") from None
     if grad.shape != data.shape:
         raise ValueError(f"a parameter of shape {data.shape} has a gradient of shape {grad.shape}; they must match")
     return grad
@@ -113,6 +116,13 @@ def _check_nonnegative(value: Any, name: str, message: str) -> None:
     x = _real(value, name)
     if not (0.0 <= x < math.inf):
         raise ValueError(f"{message}: {value}")
+
+
+def _index(i: Any) -> int | None:
+    """A parameter index of a saved state dict: an int (or the digits of one, as JSON writes keys), else None."""
+    if isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+        return int(i)
+    return int(i) if isinstance(i, str) and i.isdigit() else None
 
 
 def _check_bool(value: Any, name: str) -> None:
@@ -192,6 +202,7 @@ class Optimizer:
     # ---- the loop ----------------------------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every gradient: a Tensor's to ``None`` (or zeros with ``set_to_none=False``), a Value's to 0.0."""
+        _check_bool(set_to_none, "set_to_none")
         for group in self.param_groups:
             for p in group["params"]:
                 if is_tensor_like(p) and not set_to_none:
@@ -202,6 +213,8 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()`` if given (PyTorch's API)."""
+        if closure is not None and not callable(closure):
+            raise TypeError(f"step(closure) needs a function returning the loss, or None; got {_describe(closure)}")
         loss = closure() if closure is not None else None
         for group in self.param_groups:
             for p in group["params"]:
@@ -244,8 +257,21 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyper-parameters and buffers saved by :meth:`state_dict` (same group sizes required)."""
-        saved_groups = state_dict["param_groups"]
+        """Restore hyper-parameters and buffers saved by :meth:`state_dict` (same group sizes required).
+
+        Everything is checked before anything is assigned: on any error the optimizer is exactly as it was.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict needs the dict returned by state_dict(), got {_describe(state_dict)}")
+        if set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(f"an optimizer state dict has the keys 'param_groups' and 'state'; got {list(state_dict)}")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+            isinstance(g, Mapping) and isinstance(g.get("params"), (list, tuple)) for g in saved_groups
+        ):
+            raise ValueError("'param_groups' must be a list of dicts, each with a 'params' list of indices")
+        if not isinstance(saved_state, Mapping) or not all(isinstance(b, Mapping) for b in saved_state.values()):
+            raise ValueError("'state' must be a dict {parameter index: dict of buffers}")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"loaded state dict has {len(saved_groups)} parameter groups, "
@@ -257,21 +283,29 @@ class Optimizer:
                     f"parameter group {i}: the loaded state dict has {len(saved['params'])} parameters, "
                     f"the optimizer has {len(ours['params'])}"
                 )
+        indices = [i for saved in saved_groups for i in saved["params"]]
+        if any(_index(i) is None for i in indices) or sorted(map(_index, indices)) != list(range(len(indices))):
+            raise ValueError(f"'param_groups' must number the parameters 0, 1, …, {len(indices) - 1}; got {indices}")
         by_index: dict[int, Any] = {}
         for ours, saved in zip(self.param_groups, saved_groups):
             for p, i in zip(ours["params"], saved["params"]):
-                by_index[i] = p
+                by_index[_index(i)] = p
         new_groups = [{**saved, "params": ours["params"]} for ours, saved in zip(self.param_groups, saved_groups)]
         for group in new_groups:
             self._validate(group)
-        self.state = defaultdict(dict)
-        for i, buffers in state_dict["state"].items():
-            p = by_index[int(i)]
+        new_state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        for i, buffers in saved_state.items():
+            if _index(i) not in by_index:
+                raise ValueError(f"'state' has buffers for parameter {i!r}; the parameters are 0 … {len(indices) - 1}")
+            p = by_index[_index(i)]
             shape = _shape(p)
             for name, value in buffers.items():
                 if isinstance(value, np.ndarray) and value.shape != shape:
                     raise ValueError(f"state of parameter {i}: {name!r} has shape {value.shape}, expected {shape}")
-            self.state[p] = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in buffers.items()}
+                if not isinstance(value, (np.ndarray, numbers.Real)) or isinstance(value, bool):
+                    raise ValueError(f"state of parameter {i}: {name!r} must be an array or number: {_describe(value)}")
+            new_state[p] = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in buffers.items()}
+        self.state = new_state
         self.param_groups = new_groups
 
     def __repr__(self) -> str:

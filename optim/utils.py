@@ -29,6 +29,11 @@ def _with_grads(parameters: Any) -> list[tuple[Any, np.ndarray]]:
     return pairs
 
 
+def _check_real(value: Any, name: str, expected: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} ({value!r:.40})")
+
+
 def _set_grad(p: Any, grad: np.ndarray) -> None:
     p.grad = grad if is_tensor_like(p) else float(grad)
 
@@ -46,11 +51,17 @@ def clip_grad_norm_(
 
     ``error_if_nonfinite=True`` raises ``RuntimeError`` when the total norm is NaN or infinite.
     """
+    if norm_type == "inf":
+        norm_type = math.inf
+    _check_real(norm_type, "norm_type", "a positive number or inf")
     norm_type = float(norm_type)
     if math.isnan(norm_type) or norm_type <= 0:
         raise ValueError(f"Invalid norm_type value: {norm_type} (a positive number or inf)")
-    if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not float(max_norm) >= 0:
+    _check_real(max_norm, "max_norm", "a number ≥ 0")
+    if not float(max_norm) >= 0:
         raise ValueError(f"Invalid max_norm value: {max_norm} (must be ≥ 0)")
+    if not isinstance(error_if_nonfinite, (bool, np.bool_)):
+        raise TypeError(f"error_if_nonfinite must be True or False, got {error_if_nonfinite!r}")
     pairs = _with_grads(parameters)
     if not pairs:
         return 0.0
@@ -74,7 +85,8 @@ def clip_grad_norm_(
 
 def clip_grad_value_(parameters: Any, clip_value: float) -> None:
     """Clamp every gradient entry into [−clip_value, clip_value] (PyTorch's ``clip_grad_value_``)."""
-    if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real) or not float(clip_value) >= 0:
+    _check_real(clip_value, "clip_value", "a number ≥ 0")
+    if not float(clip_value) >= 0:
         raise ValueError(f"Invalid clip_value value: {clip_value} (must be ≥ 0)")
     c = float(clip_value)
     for p, g in _with_grads(parameters):
