@@ -533,16 +533,29 @@ def error_flow(root: Any) -> list[FlowEdge]:
 
     On the notes' worked example the edge into W₁₄⁽¹⁾ carries δ₁⁽²⁾·a₄⁽¹⁾ = a₄⁽¹⁾·f'(z₁⁽²⁾)·W₁⁽²⁾ = ∂s/∂W₁₄⁽¹⁾.
     """
+    _check_root(root, "error_flow()")
     order = graph.topological_order(root)
     return _trace(root, order, _names(order)).edges
 
 
+def _check_root(root: Any, who: str) -> None:
+    if not hasattr(root, "_parents"):
+        raise TypeError(f"{who} needs a graph node (a Value or a Tensor), got {type(root).__name__}")
+
+
 # ---- the scene: structure shared by draw(), steps() and the player --------------------------------------------
-def _node_set(nodes: Any) -> set[int]:
+def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
+    """ids of a node, an iterable of nodes, or None; a TypeError naming ``what`` for anything else."""
     if nodes is None:
         return set()
     if hasattr(nodes, "_parents"):
         return {id(nodes)}
+    if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Iterable):
+        raise TypeError(f"{what} must be a Value or Tensor, a list of them, or None; got {type(nodes).__name__}")
+    nodes = list(nodes)
+    for node in nodes:
+        if not hasattr(node, "_parents"):
+            raise TypeError(f"{what} must hold Values or Tensors; got {type(node).__name__}: {node!r:.40}")
     return {id(n) for n in nodes}
 
 
@@ -567,13 +580,14 @@ class _Scene:
             raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
         if rankdir not in _FLIPPED:
             raise ValueError(f"rankdir must be one of {', '.join(_FLIPPED)}, got {rankdir!r}")
-        if not hasattr(root, "_parents"):
-            raise TypeError(f"draw() needs a graph node (a Value or a Tensor), got {type(root).__name__}")
+        _check_root(root, "draw()")
+        if model is not None and not callable(getattr(model, "named_parameters", None)):
+            raise TypeError(f"model must be an nn.Module (with named_parameters()), got {type(model).__name__}")
         self.root, self.rankdir, self.legend = root, rankdir, legend
         self.order = graph.topological_order(root)
         self.ids = {id(n): f"v{i}" for i, n in enumerate(self.order)}
         self.names = _names(self.order)
-        parameter_ids = _node_set(params)
+        parameter_ids = _node_set(params, "params")
         group_of, titles = ({}, {}) if model is None else _model_groups(model)
         parameter_ids |= set(group_of)
         if model is not None:
@@ -892,8 +906,11 @@ def draw(
     The graph's ``.grad`` values are never changed. ``diagram.source`` is the DOT text; ``diagram.save("g.svg")``
     renders with Graphviz's ``dot`` (raising :class:`GraphvizNotInstalled`, with install instructions, without it).
     """
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    highlighted = _node_set(highlight, "highlight")
     scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
-    return scene.diagram(flow=flow, highlight=_node_set(highlight), title=title)
+    return scene.diagram(flow=flow, highlight=highlighted, title=title)
 
 
 def steps(
