@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -51,6 +52,9 @@ def graph(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else None
         if out is not None and out.suffix.lower() not in (".svg", ".png", ".pdf", ".gv", ".dot"):
             raise _UsageError(f"-o: unknown format {out.suffix or '(no suffix)'!r}; use .svg, .png, .pdf or .gv")
+        for option, target in (("-o", args.output), ("--steps", args.steps)):
+            if target and Path(target).is_dir():
+                raise _UsageError(f"{option}: {target!r} is a directory; give a file name")
     except (ExpressionError, _UsageError) as error:
         print(f"autodiff graph: error: {error}", file=sys.stderr)
         return 2
@@ -67,6 +71,9 @@ def graph(args: argparse.Namespace) -> int:
     except viz.GraphvizNotInstalled as error:
         print(f"autodiff graph: error: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # an unwritable target: say which, on one line
+        print(f"autodiff graph: error: cannot write the output: {error}", file=sys.stderr)
+        return 1
     if out is None and not args.steps:
         try:
             print(diagram.source)
@@ -75,18 +82,32 @@ def graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
+def _positive(text: str, least: int = 1) -> int:
+    what = "a positive integer" if least == 1 else "an integer ≥ 0"
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if n < least:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return n
 
 
+def _seed(text: str) -> int:
+    return _positive(text, least=0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit code 2), like every other refusal here."""
+
+    def error(self, message: str) -> NoReturn:
+        if "required: expression" in message:
+            message += " (an expression that starts with '-' goes after '--': autodiff graph --set x=1 -- \"-x\")"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autodiff", description="errorflow: watch backpropagation work.")
+    parser = _Parser(prog="autodiff", description="errorflow: watch backpropagation work.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo_parser = commands.add_parser(
         "demo", help="run the main job: neuron, window classifier, moons on both engines, digits; writes demo-output/"
@@ -94,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument("--out", default="demo-output", metavar="DIR", help="where to write (default demo-output)")
     demo_parser.add_argument("--quick", action="store_true", help="fewer epochs: a fast smoke run")
     demo_parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    demo_parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo_parser.add_argument("--seed", type=_seed, default=0, help="random seed, an integer ≥ 0 (default 0)")
     demo_parser.set_defaults(run=demo)
     graph_parser = commands.add_parser(
         "graph",

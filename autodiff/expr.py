@@ -117,6 +117,8 @@ _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 def pretty_label(name: str) -> str:
     """``"x1"`` → ``"x₁"``, ``"w12"`` → ``"w₁₂"``: trailing digits become subscripts, as in the notes."""
+    if not isinstance(name, str):
+        raise TypeError(f"pretty_label needs a name (str), got {type(name).__name__}")
     stem = name.rstrip("0123456789")
     if not stem or stem == name:
         return name
@@ -125,6 +127,8 @@ def pretty_label(name: str) -> str:
 
 def parse_assignment(text: str) -> tuple[str, float]:
     """``"x1=2.5"`` → ``("x1", 2.5)``: a name (a Python identifier) and a finite number."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected NAME=NUMBER as a string, got {type(text).__name__}")
     name, sep, number = text.partition("=")
     name, number = name.strip(), number.strip()
     if not sep or not name.isidentifier() or not number:
@@ -152,6 +156,8 @@ def parse_expression(text: str, values: Mapping[str, float], *, pretty: bool = T
     """
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be a string, got {type(text).__name__}")
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a mapping {{name: number}}, got {type(values).__name__}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is too long ({len(text)} characters; at most {MAX_LENGTH})")
     if not text.strip():
