@@ -427,6 +427,8 @@ def npz_layout(path: str | os.PathLike[str], loaded: Any = None) -> dict[str, tu
                     raise CheckpointError(f"{path!r}: entry {name!r} has .npy version {version}; expected 1.0 or 2.0")
                 shape, _, dtype = _HEADER_READERS[version](member)
                 offset = member.tell()
+        except CheckpointError:
+            raise
         except _READ_ERRORS as error:
             raise CheckpointError(f"{path!r}: entry {name!r} cannot be read: {_describe(error)}") from error
         if dtype.hasobject:

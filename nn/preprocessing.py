@@ -220,14 +220,15 @@ class Whiten(_Transform):
         k = self.n_components if self.n_components is not None else d
         if k > d:
             raise ValueError(f"n_components={k} is more than the {d} features of the training data")
-        self.mean_ = x.mean(axis=0)
-        centred = x - self.mean_
+        mean = x.mean(axis=0)
+        centred = x - mean
         cov = centred.T @ centred / n
         U, S, _ = np.linalg.svd(cov)
         largest = np.argmax(np.abs(U), axis=0)
         U = U * np.sign(U[largest, np.arange(d)])
         if self.eps == 0 and np.any(S[:k] <= 1e-12 * max(S[0], 1e-300)):
             raise ValueError("the training covariance is singular; use eps > 0 to whiten it")
+        self.mean_ = mean  # only now: a refused refit leaves the previous statistics in place
         self.components_ = U
         self.explained_variance_ = S
         scale = np.sqrt(S[:k] + self.eps)
