@@ -53,11 +53,16 @@ class World:
         self.emb = nn.Embedding(5, 2, seed=0)
         self.dropout = nn.Dropout(0.5, seed=0)
         self.wc = nn.WindowClassifier(10, seed=0)
+        self.model32 = nn.Linear(3, 2, seed=2)  # a float32 model
+        self.model32.W = nn.Parameter(self.model32.W.data.astype(np.float32), label="W")
+        self.model32.b = nn.Parameter(self.model32.b.data.astype(np.float32), label="b")
         self.scaler = preprocessing.Standardize().fit(self.X)
-        self.whiten = preprocessing.Whiten().fit(self.X)
+        self.whiten = preprocessing.Whiten(eps=0).fit(self.X)
         self.windows = data.window_dataset(seed=0)
         self.ckpt = tmp_path / "model.npz"
         self.model.save(self.ckpt)
+        self.scratch = str(tmp_path.parent / f"{tmp_path.name}-scratch")  # a str: files here are not watched
+        os.makedirs(self.scratch, exist_ok=True)
 
     def _train_step(self) -> None:
         for _ in range(2):  # an optimizer with state, and fresh gradients on every parameter
@@ -66,9 +71,9 @@ class World:
             if _ == 0:
                 self.opt.step()
 
-    def file(self, name: str, content: bytes) -> Path:
-        """A file in the world's directory (it becomes part of what must stay unchanged)."""
-        path = self.dir / name
+    def scratch_file(self, name: str, content: bytes) -> Path:
+        """A file outside what the sweep watches (for input files a row writes, e.g. a malicious checkpoint)."""
+        path = Path(self.scratch) / name
         path.write_bytes(content)
         return path
 
