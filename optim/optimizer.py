@@ -212,15 +212,20 @@ class Optimizer:
                     p.zero_grad()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns ``closure()`` if given (PyTorch's API)."""
+        """One update of every parameter that has a gradient; returns ``closure()`` if given (PyTorch's API).
+
+        Every gradient and every group's hyper-parameters (perhaps edited by hand: ``group["lr"] = …``) are checked
+        before the first parameter moves, so a bad one raises and leaves all parameters and state as they were.
+        """
         if closure is not None and not callable(closure):
             raise TypeError(f"step(closure) needs a function returning the loss, or None; got {_describe(closure)}")
         loss = closure() if closure is not None else None
+        todo = []
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = param_grad(p)
-                if grad is None:
-                    continue
+            self._validate(group)
+            todo.append((group, [(p, g) for p in group["params"] if (g := param_grad(p)) is not None]))
+        for group, updates in todo:
+            for p, grad in updates:
                 if group.get("maximize", False):
                     grad = -grad
                 lr = group["lr"]
