@@ -140,19 +140,29 @@ class Case:
     call: Callable[[World], Any]
     error: type[BaseException]
     match: str
+    prepare: Callable[[World], Any] | None = None
 
 
 def case(
-    id: str, call: Callable[[World], Any], error: type[BaseException], match: str, *, xfail: str | None = None
+    id: str,
+    call: Callable[[World], Any],
+    error: type[BaseException],
+    match: str,
+    *,
+    prepare: Callable[[World], Any] | None = None,
+    xfail: str | None = None,
 ) -> Any:
     """One row: ``call(world)`` must raise ``error`` with a message matching ``match`` and change nothing.
-    ``xfail`` (the fix needed) marks a gap in a module this sweep may not change: the row must fail until fixed."""
+    ``prepare(world)`` runs first, before the snapshot (to plant, say, a bad gradient). ``xfail`` (the fix needed)
+    marks a gap in a module this sweep may not change: the row must fail until it is fixed."""
     marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
-    return pytest.param(Case(call, error, match), id=id, marks=marks)
+    return pytest.param(Case(call, error, match, prepare), id=id, marks=marks)
 
 
 def check(row: Case, world: World) -> None:
     """Raise, say what, change nothing."""
+    if row.prepare is not None:
+        row.prepare(world)
     before = freeze(world)
     with pytest.raises(row.error) as info:
         row.call(world)
