@@ -69,6 +69,9 @@ class no_grad:
         _grad_mode.enabled = _grad_mode.saved.pop()
 
     def __call__(self, fn):  # decorator use: @no_grad()
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}() decorates a function, got {type(fn).__name__}: {fn!r:.40}")
+
         def wrapper(*args, **kwargs):
             with self:
                 return fn(*args, **kwargs)
@@ -100,12 +103,18 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _check_node(root: Any) -> None:
+    if not hasattr(root, "_parents") or not hasattr(root, "_chain"):
+        raise TypeError(f"expected a Value or a Tensor (a graph node), got {type(root).__name__}: {root!r:.40}")
+
+
 def topological_order(root: Any) -> list[Any]:
     """All nodes that ``root`` depends on, each after all of its parents (inputs first, ``root`` last).
 
     Iterative depth-first search with an explicit stack, so a chain a million nodes deep does not hit
     Python's recursion limit (micrograd's recursive ``build_topo`` does).
     """
+    _check_node(root)
     order: list[Any] = []
     visited = {root}
     stack = [(root, iter(root._parents))]

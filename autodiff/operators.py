@@ -11,6 +11,7 @@ So ``Value`` and ``Tensor`` offer exactly the same functions, with the same name
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -19,11 +20,16 @@ from .rules import BINARY, UNARY
 __all__ = ["Operators", "real_number"]
 
 
-def real_number(x: Any, what: str) -> float:
-    """``x`` as a float if it is a real number (not a bool); else a TypeError naming ``what``."""
+def real_number(x: Any, what: str, *, finite: bool = True) -> float:
+    """``x`` as a float if it is a real number (not a bool); else a TypeError naming ``what``.
+
+    NaN is always refused, ±inf unless ``finite=False`` (a ValueError naming ``what``)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} needs a real number, got {type(x).__name__}: {x!r}")
-    return float(x)
+    x = float(x)
+    if math.isnan(x) or (finite and math.isinf(x)):
+        raise ValueError(f"{what} needs a finite number, got {x}")
+    return x
 
 
 class Operators:

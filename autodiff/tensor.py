@@ -65,6 +65,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` down to ``shape``: undo NumPy broadcasting (leading axes added, size-1 axes stretched)."""
     if grad.shape == shape:
         return grad
+    if not isinstance(grad, np.ndarray):
+        raise TypeError(f"unbroadcast needs a numpy array, got {type(grad).__name__}")
+    if not _broadcastable(shape, grad.shape) or np.broadcast_shapes(tuple(shape), grad.shape) != grad.shape:
+        raise ValueError(f"unbroadcast: a gradient of shape {grad.shape} cannot come from broadcasting {tuple(shape)}")
     extra = grad.ndim - len(shape)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -74,13 +78,33 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
+def _broadcastable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(tuple(shape), target)
+        return True
+    except ValueError:
+        return False
+
+
+def _int_argument(x: Any, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{what} must be an int, got {type(x).__name__}: {x!r:.40}")
+    return int(x)
+
+
 def _normalize_axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {type(axis).__name__}: {axis!r:.40}")
     normalized = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+        _int_argument(a, f"{op}: axis")
+        if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"{op}: axis {a!r} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % max(ndim, 1))
     if len(set(normalized)) != len(normalized):
@@ -291,6 +315,7 @@ class Tensor(Operators):
     # ---- shape --------------------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        shape = tuple(_int_argument(n, "reshape: each size") for n in shape)
         x_shape = self.shape
         try:
             out = self.data.reshape(shape)
@@ -310,6 +335,7 @@ class Tensor(Operators):
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
+        axes = tuple(_int_argument(a, "transpose: each axis") for a in axes)
         if sorted(int(a) % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
         inverse = tuple(np.argsort([int(a) % self.ndim for a in axes]))
@@ -522,6 +548,9 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     ∇_W = δᵀx (for one example the outer product δxᵀ), ∇_b = Σ_batch δ, ∇_x = δW (the notes' Wᵀδ, per row).
     """
     x_node = x if isinstance(x, Tensor) else Tensor(_operand_data(x, "linear"))
+    _require_tensor(W, "linear(W)")
+    if b is not None:
+        _require_tensor(b, "linear(b)")
     X, Wd = x_node.data, W.data
     if Wd.ndim != 2 or X.ndim not in (1, 2) or X.shape[-1] != Wd.shape[1]:
         raise ValueError(
@@ -586,6 +615,7 @@ def _tensors(items: Sequence[Any], op: str) -> list[Tensor]:
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis; each input's share is its slice of the signal."""
     parts = _tensors(tensors, "concat")
+    axis = _int_argument(axis, "concat: axis")
     try:
         out = np.concatenate([p.data for p in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
@@ -602,6 +632,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join same-shape tensors along a new axis."""
     parts = _tensors(tensors, "stack")
+    axis = _int_argument(axis, "stack: axis")
     try:
         out = np.stack([p.data for p in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
@@ -647,7 +678,11 @@ def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` holds, else ``b``. The unselected branch gets a zero share, but NaN in its
     *own* gradient still poisons its parents (``where(x > 0, sqrt(x), 0)`` at x < 0): mask the input instead."""
-    mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition).astype(bool)
+    raw = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"where: the condition must be a boolean mask (array, Tensor or bool), got {raw.dtype} "
+                        f"from {type(condition).__name__}")
+    mask = raw.astype(bool)
     a, b = _pair(a, b, "where")
     try:
         out = np.where(mask, a.data, b.data)
@@ -666,20 +701,35 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 def clip(t: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
     """Clamp to [low, high]; the signal passes where low ≤ x ≤ high (PyTorch's clamp), else 0."""
+    _require_tensor(t, "clip")
     if low is None and high is None:
         raise ValueError("clip needs low, high or both")
     x = t.data
-    lo = -np.inf if low is None else real_number(low, "clip(low)")
-    hi = np.inf if high is None else real_number(high, "clip(high)")
+    lo = -np.inf if low is None else real_number(low, "clip(low)", finite=False)
+    hi = np.inf if high is None else real_number(high, "clip(high)", finite=False)
     if lo > hi:
         raise ValueError(f"clip: low {lo} is greater than high {hi}")
     inside = (x >= lo) & (x <= hi)
     return _make(np.clip(x, lo, hi), "clip", (t,), (lambda g: g * inside,))
 
 
+def _require_tensor(t: Any, what: str) -> None:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{what} needs a Tensor, got {type(t).__name__}: {t!r:.40}")
+
+
+def _softmax_axes(t: Any, axis: Any, op: str) -> tuple[int, ...]:
+    """The reduced axes of a softmax-family op, which needs a Tensor with something to normalize over."""
+    _require_tensor(t, op)
+    axes = _normalize_axes(axis, t.ndim, op)
+    if any(t.shape[a] == 0 for a in axes):
+        raise ValueError(f"{op}: axis {axis!r} of shape {t.shape} is empty; there is nothing to normalize over")
+    return axes
+
+
 def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x (no overflow); share = g · softmax(x)."""
-    axes = _normalize_axes(axis, t.ndim, "logsumexp")
+    axes = _softmax_axes(t, axis, "logsumexp")
     x = t.data
     m = np.max(x, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
@@ -690,7 +740,7 @@ def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
 
 def softmax(t: Tensor, axis: int = -1) -> Tensor:
     """yᵢ = e^{xᵢ − m} / Σⱼ e^{xⱼ − m}; share = y ∘ (g − Σ g∘y)."""
-    axes = _normalize_axes(axis, t.ndim, "softmax")
+    axes = _softmax_axes(t, axis, "softmax")
     x = t.data
     e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     y = e / e.sum(axis=axes, keepdims=True)
@@ -699,7 +749,7 @@ def softmax(t: Tensor, axis: int = -1) -> Tensor:
 
 def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     """x − logsumexp(x); share = g − softmax(x) · Σ g."""
-    axes = _normalize_axes(axis, t.ndim, "log_softmax")
+    axes = _softmax_axes(t, axis, "log_softmax")
     x = t.data
     shifted = x - np.max(x, axis=axes, keepdims=True)
     y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))

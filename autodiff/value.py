@@ -204,6 +204,9 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
     Inputs given as plain numbers are constants (no node, no edge); parents are (w…, Value inputs…, b).
     One node instead of 2n chained ``+``/``×`` nodes keeps diagrams readable and the scalar engine fast.
     """
+    for name, items in (("weights", weights), ("inputs", inputs)):
+        if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Value)):
+            raise TypeError(f"weighted_sum({name}=...) needs a list of Values or numbers, got {type(items).__name__}")
     ws = [_lift(w, "weighted_sum") for w in weights]
     xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in inputs]
     if len(ws) != len(xs):
