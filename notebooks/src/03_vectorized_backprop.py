@@ -32,7 +32,8 @@ def sigmoid(z):
 # ## By hand: forward, then the δ recursion
 # $z^{(2)} = W^{(1)}x + b^{(1)}$, $a^{(2)} = \sigma(z^{(2)})$, $z^{(3)} = W^{(2)}a^{(2)} + b^{(2)}$,
 # $a^{(3)} = \sigma(z^{(3)})$, $s = u^T a^{(3)}$. The error at the score is 1; at $z^{(3)}$ it is
-# $\delta^{(3)} = \sigma'(z^{(3)}) \circ u$; one layer down, $\delta^{(2)} = \sigma'(z^{(2)}) \circ (W^{(2)T}\delta^{(3)})$.
+# $\delta^{(3)} = \sigma'(z^{(3)}) \circ u$; one layer down,
+# $\delta^{(2)} = \sigma'(z^{(2)}) \circ (W^{(2)T}\delta^{(3)})$.
 
 # %%
 z2 = W1 @ x + b1
