@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import platform
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ def best_times(fns: list[Callable[[], object]], repeat: int = 7) -> list[float]:
     best = [float("inf")] * len(fns)
     for _ in range(repeat):
         for i, fn in enumerate(fns):
+            gc.collect()  # each peer pays for its own garbage, not for the previous peer's cycles
             start = time.perf_counter()
             fn()
             best[i] = min(best[i], time.perf_counter() - start)
