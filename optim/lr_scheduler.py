@@ -94,7 +94,7 @@ class LRScheduler:
             raise
 
     def get_lr(self) -> list[float]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define get_lr(): the rates for step last_epoch")
 
     def get_last_lr(self) -> list[float]:
         """The learning rate of each parameter group after the last ``step()``."""

@@ -140,6 +140,8 @@ class Optimizer:
     """
 
     def __init__(self, params: Iterable[Any] | Iterable[ParamGroup], defaults: dict[str, Any]) -> None:
+        if not isinstance(defaults, Mapping):
+            raise TypeError(f"defaults must be a dict of hyper-parameters, got {_describe(defaults)}")
         self.defaults = dict(defaults)
         self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[ParamGroup] = []
@@ -192,6 +194,8 @@ class Optimizer:
 
     def _validate(self, group: ParamGroup) -> None:
         """Raise ValueError/TypeError for an invalid hyper-parameter in ``group``. Subclasses extend it."""
+        if "lr" not in group:
+            raise ValueError("a parameter group needs a learning rate 'lr' (and the optimizer has no default)")
         _check_nonnegative(group["lr"], "lr", "Invalid learning rate")
         _check_bool(group.get("maximize", False), "maximize")
         _check_bool(group.get("fan_in_scaling", False), "fan_in_scaling")
@@ -239,7 +243,7 @@ class Optimizer:
         self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup, lr: float
     ) -> np.ndarray:
         """Return θ's new value; update ``state`` (a new array per buffer, never a view of θ)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _update(theta, grad, state, group, lr)")
 
     # ---- saving ------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

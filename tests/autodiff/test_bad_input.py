@@ -5,8 +5,8 @@ Every row feeds a wrong type, a wrong shape, NaN/inf where a setting must be fin
 string, and checks (``tests/badinput.py``) that the exception has the right type, that its message names what was
 wrong and what was expected, and that the user's objects — arrays, tensors, grads, models, optimizers — are
 exactly as before. Value/Tensor *data* may hold NaN/inf (as in PyTorch; ``detect_anomaly`` finds where they come
-from): that is accepted on purpose (``ACCEPTED``). Rows marked ``xfail`` are gaps in modules this sweep does not
-change; the reason says the fix needed.
+from): that is accepted on purpose (``ACCEPTED``). A gap in a module the sweep's author may not change gets a row
+with ``xfail=<the fix needed>`` (strict), removed once fixed.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import autodiff as ad
 from autodiff import Tensor, Value, gradcheck, numerical_grad, viz
 from autodiff.expr import ExpressionError, parse_assignment, parse_expression, pretty_label
 from tests.badinput import World, case, check
-
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # elu(alpha=inf)
 
 REPO = Path(__file__).resolve().parents[2]
 NAN, INF = float("nan"), float("inf")

@@ -71,6 +71,8 @@ def logits(w: World) -> Tensor:
 
 ROWS = [
     # ---- layers ------------------------------------------------------------------------------------------------
+    case("Parameter('W')", lambda w: nn.Parameter("W"), TypeError, r"needs numbers.*got str"),
+    case("Parameter(label=3)", lambda w: nn.Parameter(w.X, label=3), TypeError, r"label=...\) must be a str or None"),
     case("Linear(in_features='3')", lambda w: nn.Linear("3", 4), TypeError,
          r"Linear\(in_features\) must be a positive int, got str"),
     case("Linear(out_features=4.0)", lambda w: nn.Linear(3, 4.0), TypeError, r"out_features.*positive int.*float"),
@@ -226,6 +228,7 @@ ROWS = [
     case("lecun_normal_(empty)", lambda w: init.lecun_normal_(np.zeros((0, 3))), ValueError, r"no elements"),
     case("zeros_(read-only view)", lambda w: init.zeros_(np.broadcast_to(w.X[0], (6, 3))), ValueError,
          r"cannot initialize a read-only array"),
+    case("ones_(None)", lambda w: init.ones_(None), TypeError, r"cannot initialize a NoneType: expected a Tensor"),
     case("normal_(seed='0')", lambda w: init.normal_(w.weight, seed="0"), TypeError, r"seed must be an int ≥ 0"),
     case("normal_(seed=-3)", lambda w: init.normal_(w.weight, seed=-3), ValueError, r"seed must be an int ≥ 0.*-3"),
     case("normal_(rng=RandomState)", lambda w: init.normal_(w.weight, rng=np.random.RandomState(0)), TypeError,
@@ -239,6 +242,8 @@ ROWS = [
     case("scaler.fit(complex)", lambda w: w.scaler.fit(w.X.astype(complex)), TypeError, r"real numbers.*complex128"),
     case("scaler.fit(ragged)", lambda w: w.scaler.fit([[1.0], [1.0, 2.0]]), TypeError, r"array of numbers"),
     case("scaler.fit(None)", lambda w: w.scaler.fit(None), TypeError, r"real numbers, got dtype object"),
+    case("MeanCenter().fit_transform(inf)", lambda w: preprocessing.MeanCenter().fit_transform(w.X + INF), ValueError,
+         r"MeanCenter.fit\(train\) contains NaN or infinite values"),
     case("whiten.fit(1 example)", lambda w: w.whiten.fit(w.X[:1]), ValueError, r"at least 2 example\(s\)"),
     case("whiten.fit(singular)", lambda w: w.whiten.fit(np.ones((4, 3))), ValueError, r"covariance is singular"),
     case("scaler.transform(inf)", lambda w: w.scaler.transform(np.full((1, 3), INF)), ValueError, r"NaN or infinite"),
