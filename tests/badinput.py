@@ -65,10 +65,10 @@ class World:
         os.makedirs(self.scratch, exist_ok=True)
 
     def _train_step(self) -> None:
-        for _ in range(2):  # an optimizer with state, and fresh gradients on every parameter
+        for step in range(2):  # an optimizer with state, and fresh gradients on every parameter
             self.opt.zero_grad()
             nn.cross_entropy(self.model(self.X), self.y).backward()
-            if _ == 0:
+            if step == 0:
                 self.opt.step()
 
     def scratch_file(self, name: str, content: bytes) -> Path:
@@ -174,12 +174,3 @@ def check(row: Case, world: World) -> None:
     assert re.search(row.match, message, re.DOTALL), f"message {message!r} does not match {row.match!r}"
     after = freeze(world)
     assert after == before, f"the failed call changed {first_difference(before, after)}"
-
-
-def accepted(world: World, call: Callable[[World], Any]) -> None:
-    """The design decisions: ``call`` is valid input and must not raise."""
-    call(world)
-
-
-def leftover_files(directory: Path) -> list[str]:
-    return sorted(os.listdir(directory))
