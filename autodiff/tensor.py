@@ -38,6 +38,7 @@ __all__ = [
     "logsumexp",
     "softmax",
     "log_softmax",
+    "softmax_cross_entropy",
 ]
 
 VJP = Callable[[np.ndarray], np.ndarray]
@@ -745,6 +746,35 @@ def softmax(t: Tensor, axis: int = -1) -> Tensor:
     e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     y = e / e.sum(axis=axes, keepdims=True)
     return _make(y, "softmax", (t,), (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),))
+
+
+def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
+    """J = −(1/N) Σₙ log softmax(fₙ)_{yₙ} for logits (N, C) and integer class targets (N,), as one node.
+
+    The share sent back to the logits is the textbook (softmax(fₙ) − onehot(yₙ)) / N: predicted minus true
+    probabilities. One node instead of log_softmax → index → mean → neg.
+    """
+    _require_tensor(logits, "softmax_cross_entropy")
+    y = np.asarray(targets)
+    if logits.ndim != 2 or y.shape != (logits.shape[0],) or y.dtype.kind not in "iu" or logits.shape[1] == 0:
+        raise ValueError(
+            f"softmax_cross_entropy: logits (N, C) and integer targets (N,), got {logits.shape} and {y.shape} {y.dtype}"
+        )
+    if y.size and (y.min() < 0 or y.max() >= logits.shape[1]):
+        raise ValueError(f"softmax_cross_entropy: targets must be class indices in [0, {logits.shape[1]})")
+    x = logits.data
+    n = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    rows = np.arange(n)
+    loss = -log_p[rows, y].mean()
+
+    def vjp(g: np.ndarray) -> np.ndarray:
+        share = np.exp(log_p)
+        share[rows, y] -= 1.0
+        return share * (g / n)
+
+    return _make(np.asarray(loss, dtype=x.dtype), "softmax_cross_entropy", (logits,), (vjp,))
 
 
 def log_softmax(t: Tensor, axis: int = -1) -> Tensor:

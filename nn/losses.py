@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor, Value, clip
+from autodiff import Tensor, Value, clip, softmax_cross_entropy
 
 __all__ = ["max_margin_loss", "cross_entropy", "mse_loss", "binary_cross_entropy"]
 
@@ -137,12 +137,11 @@ def cross_entropy(logits: Any, targets: Any) -> Any:
     logits = _tensor(logits, "cross_entropy(logits)")
     if logits.ndim not in (1, 2) or logits.shape[-1] == 0 or (logits.ndim == 2 and logits.shape[0] == 0):
         raise ValueError(f"cross_entropy: logits must have shape (N, C) or (C,) with N, C ≥ 1; got {logits.shape}")
-    log_p = logits.log_softmax(axis=-1)
     if logits.ndim == 1:
         y = _class_targets(targets, None, logits.shape[0])
-        return -log_p[int(y)]
+        return -logits.log_softmax(axis=-1)[int(y)]
     y = _class_targets(targets, logits.shape[0], logits.shape[1])
-    return -log_p[np.arange(logits.shape[0]), y].mean()
+    return softmax_cross_entropy(logits, y)
 
 
 def _cross_entropy_values(logits: Any, targets: Any) -> Value:

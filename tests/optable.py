@@ -224,6 +224,12 @@ OPS: list[OpInfo] = [
     OpInfo("logsumexp", lambda x: x.logsumexp(axis=-1), lambda x: _anp_lse(x, -1), [((4,),), ((2, 3),)]),
     OpInfo("softmax", lambda x: x.softmax(axis=0), lambda x: anp.exp(x - _anp_lse(x, 0)), [((4,),), ((3, 2),)]),
     OpInfo(
+        "softmax_cross_entropy",
+        lambda x: ad.softmax_cross_entropy(x, np.array([2, 0, 1, 2])),
+        lambda x: -anp.mean((x - anp.expand_dims(_anp_lse(x, -1), -1))[np.arange(4), np.array([2, 0, 1, 2])]),
+        [((4, 3),)],
+    ),
+    OpInfo(
         "log_softmax",
         lambda x: x.log_softmax(axis=-1),
         lambda x: x - anp.expand_dims(_anp_lse(x, -1), -1),
