@@ -441,19 +441,21 @@ def _make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJ
 def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     """f applied elementwise; share = g ∘ f'(x), with f' from the rule table."""
     x = t.data
-    if rule.name in _IEEE_SPECIALS:
+    quiet = rule.name in _IEEE_SPECIALS
+    if quiet:
         with np.errstate(all="ignore"):
             y = rule.forward(x, ARRAY, **params)
     else:
         y = rule.forward(x, ARRAY, **params)
-    y = np.asarray(y, dtype=x.dtype)
-    quiet = rule.name in _IEEE_SPECIALS
+    if type(y) is not np.ndarray or y.dtype != x.dtype:  # 0-d results come back as numpy scalars
+        y = np.asarray(y, dtype=x.dtype)
+    local_grad = rule.local_grad
 
     def vjp(g: np.ndarray) -> np.ndarray:
         if quiet:
             with np.errstate(all="ignore"):
-                return g * rule.local_grad(x, y, ARRAY, **params)
-        return g * rule.local_grad(x, y, ARRAY, **params)
+                return g * local_grad(x, y, ARRAY, **params)
+        return g * local_grad(x, y, ARRAY, **params)
 
     return _make(y, rule.name, (t,), (vjp,))
 
@@ -470,8 +472,8 @@ def _lift(x: Any, op: str) -> tuple[Tensor | None, np.ndarray | float]:
 
 def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape."""
-    a_node, x = _lift(a, rule.symbol)
-    b_node, y = _lift(b, rule.symbol)
+    a_node, x = (a, a.data) if type(a) is Tensor else _lift(a, rule.symbol)  # fast path for the common case
+    b_node, y = (None, b) if type(b) is float else (b, b.data) if type(b) is Tensor else _lift(b, rule.symbol)
     quiet = rule.name in _IEEE_SPECIALS
     try:
         if quiet:
