@@ -460,12 +460,15 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     return _make(y, rule.name, (t,), (vjp,))
 
 
+def _as_node(x: Any, op: str) -> Tensor:
+    """A Tensor operand as is; anything else that ``op`` accepts as a constant leaf (no gradient)."""
+    return x if isinstance(x, Tensor) else Tensor(_operand_data(x, op))
+
+
 def _lift(x: Any, op: str) -> tuple[Tensor | None, np.ndarray | float]:
     """(node, data) for an operand: a Tensor is a node, an array a constant node, a number a baked constant."""
-    if isinstance(x, Tensor):
-        return x, x.data
-    if isinstance(x, np.ndarray):
-        node = Tensor(x)
+    if isinstance(x, (Tensor, np.ndarray)):
+        node = _as_node(x, op)
         return node, node.data
     return None, _operand_data(x, op)
 
@@ -513,7 +516,7 @@ def _elementwise_vjp(
 
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b for 1-D and N-D operands (numpy's rules). For z = Wx: ∇_W = δxᵀ (outer product), ∇_x = Wᵀδ."""
-    a_node, b_node = (x if isinstance(x, Tensor) else Tensor(_operand_data(x, "@")) for x in (a, b))
+    a_node, b_node = _as_node(a, "@"), _as_node(b, "@")
     A, B = a_node.data, b_node.data
     if A.ndim == 0 or B.ndim == 0:
         raise ValueError(f"matmul: {A.shape} @ {B.shape}: both operands need at least one dimension (use *)")
@@ -550,7 +553,7 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     One node with three edges, so backprop computes the notes' formulas directly, from δ = ∂L/∂z:
     ∇_W = δᵀx (for one example the outer product δxᵀ), ∇_b = Σ_batch δ, ∇_x = δW (the notes' Wᵀδ, per row).
     """
-    x_node = x if isinstance(x, Tensor) else Tensor(_operand_data(x, "linear"))
+    x_node = _as_node(x, "linear")
     _require_tensor(W, "linear(W)")
     if b is not None:
         _require_tensor(b, "linear(b)")
@@ -612,7 +615,7 @@ def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
 def _tensors(items: Sequence[Any], op: str) -> list[Tensor]:
     if isinstance(items, Tensor) or not isinstance(items, (list, tuple)) or not items:
         raise TypeError(f"{op} needs a non-empty list of tensors, got {type(items).__name__}")
-    return [x if isinstance(x, Tensor) else Tensor(_operand_data(x, op)) for x in items]
+    return [_as_node(x, op) for x in items]
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -648,10 +651,6 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return _make(out, "stack", tuple(parts), tuple(share(i) for i in range(len(parts))))
 
 
-def _pair(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
-    return tuple(x if isinstance(x, Tensor) else Tensor(_operand_data(x, op)) for x in (a, b))
-
-
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise max; the signal goes to the larger input, split evenly on ties (PyTorch)."""
     return _select_larger(a, b, "maximum", 1.0)
@@ -663,7 +662,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
-    a, b = _pair(a, b, op)
+    a, b = _as_node(a, op), _as_node(b, op)
     x, y = a.data, b.data
     try:
         out = np.maximum(x, y) if sign > 0 else np.minimum(x, y)
@@ -686,7 +685,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         raise TypeError(f"where: the condition must be a boolean mask (array, Tensor or bool), got {raw.dtype} "
                         f"from {type(condition).__name__}")
     mask = raw.astype(bool)
-    a, b = _pair(a, b, "where")
+    a, b = _as_node(a, "where"), _as_node(b, "where")
     try:
         out = np.where(mask, a.data, b.data)
     except ValueError:

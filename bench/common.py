@@ -10,17 +10,6 @@ from collections.abc import Callable
 import numpy as np
 
 
-def best_time(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float:
-    """Best wall time of ``number`` calls, over ``repeat`` rounds, in seconds per call."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
-
-
 def best_times(fns: list[Callable[[], object]], repeat: int = 7) -> list[float]:
     """Best wall time of each function, measured in alternation so that both see the same machine load."""
     best = [float("inf")] * len(fns)
