@@ -54,6 +54,13 @@ def _plt() -> Any:
     return plt
 
 
+def _save(fig: Any, path: Path) -> None:
+    """Write a figure as a PNG and free it."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+
+
 def neuron_step(out: Path, seed: int, quick: bool, progress: bool) -> StepResult:
     """The notes' §1 sigmoid neuron a = σ(wᵀx + b): forward, backward, gradcheck, graph and error flow."""
     from . import Value, gradcheck, viz
@@ -121,9 +128,7 @@ def window_step(out: Path, seed: int, quick: bool, progress: bool) -> StepResult
     ax.plot(losses)
     ax.set(xlabel="epoch", ylabel="J = mean max(1 + s_c − s, 0)", title="window classifier (max-margin)")
     path = out / "window-loss.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return StepResult("§3–4 window classifier", f"held-out ranking accuracy {accuracy:.0%}", [path])
 
 
@@ -184,9 +189,7 @@ def moons_step(out: Path, seed: int, quick: bool, progress: bool) -> StepResult:
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=20)
     ax.set(title=f"decision boundary (accuracy {accuracy:.0%})")
     path = out / "moons-boundary.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return StepResult("moons MLP on both engines", f"Tensor {speedup:.0f}× faster than Value", [path])
 
 
@@ -235,9 +238,7 @@ def digits_step(out: Path, seed: int, quick: bool, progress: bool) -> StepResult
     ax.plot(losses, lw=0.8)
     ax.set(xlabel="batch", ylabel="cross-entropy", yscale="log", title=f"digits MLP: test accuracy {accuracy:.1%}")
     path = out / "digits-loss.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     if accuracy < 0.95:
         raise DemoError(f"digits test accuracy {accuracy:.1%} is below the 95% target")
     return StepResult("digits MLP (Adam + StepLR)", f"test accuracy {accuracy:.1%}", [path])
