@@ -1,0 +1,468 @@
+"""Graphviz diagrams of a graph and of each backward step: the Digraph that saves itself, the scene, draw()."""
+
+from __future__ import annotations
+
+import html
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from .. import graph
+from .flow import FlowEdge, _check_root, _exponent, _is_symbolic, _Trace, _trace
+from .naming import (
+    _FLIPPED,
+    _OP_TEXT,
+    COLORS,
+    INSTALL_HINT,
+    ROLE_NAMES,
+    _array_lines,
+    _clusters,
+    _delta_name,
+    _fmt,
+    _is_array,
+    _model_groups,
+    _names,
+    _roles,
+    _signal_text,
+    _signal_words,
+)
+
+
+# ---- rendering: a Digraph that knows how to save itself and says how to install dot ---------------------------
+class GraphvizNotInstalled(graphviz.ExecutableNotFound):
+    """Rendering needs Graphviz's ``dot`` executable; the message says how to install it."""
+
+    def __init__(self, message: str = INSTALL_HINT) -> None:
+        RuntimeError.__init__(self, message)
+
+
+class Diagram(graphviz.Digraph):
+    """A ``graphviz.Digraph`` with ``save(path)`` that picks the format from the suffix (.svg, .png, .pdf).
+
+    ``diagram.source`` is the DOT text (no Graphviz needed); Jupyter shows the diagram inline as SVG. Without the
+    ``dot`` executable, rendering raises :class:`GraphvizNotInstalled`, whose message says how to install it.
+    """
+
+    _RENDERED = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - graphviz's signature and docs
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotInstalled() from error
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotInstalled() from error
+
+    def save(self, filename: Any = None, directory: Any = None, *, skip_existing: bool | None = False) -> str:
+        """Write the diagram to ``filename``: rendered for .svg/.png/.pdf, DOT source for anything else.
+
+        (``render()`` also calls ``save`` to write its source file; that use keeps graphviz's behaviour.)
+        """
+        if filename is not None and directory is None and skip_existing is False:
+            path = Path(filename)
+            fmt = self._RENDERED.get(path.suffix.lower())
+            if fmt is not None:
+                data = self.pipe(format=fmt)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                return str(path)
+        return super().save(filename, directory=directory, skip_existing=skip_existing)
+
+    def svg(self) -> str:
+        """The rendered SVG document as text (runs ``dot -Tsvg``)."""
+        return self.pipe(format="svg", encoding="utf-8")
+
+
+# ---- numbers and arrays as short text ---------------------------------------------------------------------------
+
+# ---- the scene: structure shared by draw(), steps() and the player --------------------------------------------
+def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
+    """ids of a node, an iterable of nodes, or None; a TypeError naming ``what`` for anything else."""
+    if nodes is None:
+        return set()
+    if hasattr(nodes, "_parents"):
+        return {id(nodes)}
+    if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Iterable):
+        raise TypeError(f"{what} must be a Value or Tensor, a list of them, or None; got {type(nodes).__name__}")
+    nodes = list(nodes)
+    for node in nodes:
+        if not hasattr(node, "_parents"):
+            raise TypeError(f"{what} must hold Values or Tensors; got {type(node).__name__}: {node!r:.40}")
+    return {id(n) for n in nodes}
+
+
+def _html(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+class _Scene:
+    """What every diagram of one graph shares: node ids, names, roles, clusters and what fits in ``max_nodes``."""
+
+    def __init__(
+        self,
+        root: Any,
+        *,
+        params: Iterable[Any] | None = None,
+        model: Any = None,
+        max_nodes: int | None = 200,
+        rankdir: str = "LR",
+        legend: bool = True,
+    ) -> None:
+        if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
+            raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+        if rankdir not in _FLIPPED:
+            raise ValueError(f"rankdir must be one of {', '.join(_FLIPPED)}, got {rankdir!r}")
+        _check_root(root, "draw()")
+        if model is not None and not callable(getattr(model, "named_parameters", None)):
+            raise TypeError(f"model must be an nn.Module (with named_parameters()), got {type(model).__name__}")
+        self.root, self.rankdir, self.legend = root, rankdir, legend
+        self.order = graph.topological_order(root)
+        self.ids = {id(n): f"v{i}" for i, n in enumerate(self.order)}
+        self.names = _names(self.order)
+        parameter_ids = _node_set(params, "params")
+        group_of, titles = ({}, {}) if model is None else _model_groups(model)
+        parameter_ids |= set(group_of)
+        if model is not None:
+            parameter_ids |= {id(p) for p in model.parameters()}
+        self.roles = _roles(self.order, root, parameter_ids)
+        self.cluster_of = _clusters(self.order, group_of, titles)
+        if model is not None:  # the data a model reads sits in its own box, left of the layers
+            titles = {"inputs": "Inputs", **titles}
+            for node in self.order:
+                if self.roles[id(node)] == "input":
+                    self.cluster_of[id(node)] = "inputs"
+        self.cluster_titles = titles
+        self.kept = self._fit(max_nodes)
+        self.hidden = len(self.order) - len(self.kept)
+        self._trace: _Trace | None = None
+
+    def _fit(self, max_nodes: int | None) -> set[int]:
+        """The ``max_nodes`` nodes nearest the output (breadth first over parents); the rest are collapsed."""
+        if max_nodes is None or len(self.order) <= max_nodes:
+            return {id(n) for n in self.order}
+        kept = {id(self.root)}
+        queue = deque([self.root])
+        while queue and len(kept) < max_nodes:
+            node = queue.popleft()
+            for parent in node._parents:
+                if id(parent) not in kept and len(kept) < max_nodes:
+                    kept.add(id(parent))
+                    queue.append(parent)
+        return kept
+
+    @property
+    def trace(self) -> _Trace:
+        if self._trace is None:
+            self._trace = _trace(self.root, self.order, self.names)
+        return self._trace
+
+    # ---- text ------------------------------------------------------------------------------------------------
+    def call(self, node: Any) -> str:
+        """How a caption refers to a node: its name, or "the × node"."""
+        name = self.names.get(id(node))
+        if name:
+            return name
+        if _is_array(node.data):
+            return f"the {self.op_text(node)} node" if node._parents else f"the {tuple(node.data.shape)} tensor"
+        if node._parents:
+            return f"the {self.op_text(node)} node ({_fmt(node.data)})"
+        return f"the {self.roles[id(node)]} {_fmt(node.data)}"
+
+    def op_text(self, node: Any) -> str:
+        """The operation node's text; a Python number baked into the node shows beside its symbol (``× 2``)."""
+        text = _OP_TEXT.get(node.op, node.op)
+        const = getattr(node, "const", None)
+        if const is not None:
+            position, number = const
+            return f"{text} {_fmt(number)}" if position == 1 else f"{_fmt(number)} {text}"
+        if node.op == "pow_const" and not _is_array(node.data):
+            p = _exponent(node)
+            return f"^ {_fmt(p)}" if p is not None else "^ p"
+        return text
+
+    def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False) -> str:
+        """HTML-like label: the name in bold, then data and grad (4 significant digits) or a tensor's preview."""
+        rows = []
+        name = self.names.get(id(node))
+        if name:
+            rows.append(f"<b>{_html(name)}</b>")
+        data = node.data
+        if _is_array(data):
+            rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
+            rows += [_html(line) for line in _array_lines(data)]
+            grad_lines = ["grad None"] if grad is None else ["grad", *_array_lines(grad)]
+        else:
+            rows.append(f"data {_html(_fmt(data))}")
+            grad_lines = [f"grad {_fmt(grad)}"]
+        # a grad not known yet keeps its place in the layout, written in the node's own fill colour
+        grad_color = COLORS["greyed_fill"] if hide_grad else COLORS["greyed_text"] if greyed else COLORS["flow"]
+        rows += [f'<font color="{grad_color}">{_html(line)}</font>' for line in grad_lines]
+        cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
+        return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{cells}</table>>'
+
+    def edge_label(self, edge: FlowEdge, *, hidden: bool = False) -> str:
+        """An error-flow edge's label: the formula (if any) over its value (or a tensor's shape and norm)."""
+        lines = []
+        if edge.symbol:
+            delta = _delta_name(self.names.get(id(edge.parent)))
+            single = delta and self.trace.incoming[id(edge.parent)] == 1
+            lines.append(f"{delta} = {edge.symbol}" if single and edge.symbol != delta else edge.symbol)
+            lines.append(f"= {_signal_text(edge.signal)}")
+        else:
+            lines.append(_signal_text(edge.signal))
+        color = "transparent" if hidden else COLORS["flow"]
+        return f'<<font color="{color}">{"<br/>".join(_html(line) for line in lines)}</font>>'
+
+    # ---- the diagram -----------------------------------------------------------------------------------------
+    def diagram(
+        self,
+        *,
+        flow: bool,
+        frame: int | None = None,
+        highlight: set[int] | None = None,
+        title: str | None = None,
+    ) -> Diagram:
+        """Build the DOT graph. ``frame`` (a step index, −1 before the first) draws one step of the walk."""
+        stepping = frame is not None
+        trace = self.trace if flow or stepping else None
+        flow = flow or stepping
+        highlight = set(highlight or ())
+        if stepping and 0 <= frame < len(trace.steps):
+            current = trace.steps[frame].node
+            highlight.add(id(current) if id(current) in self.kept else -1)
+
+        def state(node: Any) -> str:
+            """'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
+            index = trace.step_of.get(id(node)) if trace else None
+            if not stepping or index is None:
+                return "past" if not stepping else "future"
+            return "past" if index < frame else "current" if index == frame else "future"
+
+        dot = Diagram(name="errorflow", format="svg")
+        dot.attr(rankdir=_FLIPPED[self.rankdir] if flow else self.rankdir, fontname="Helvetica", nodesep="0.25",
+                 ranksep="0.35", newrank="true")
+        dot.attr("node", fontname="Helvetica", fontsize="11")
+        dot.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
+        if title:
+            dot.attr(label=title, labelloc="t", fontsize="13")
+
+        bodies: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
+
+        def add_node(key: str | None, node_id: str, label: str, attrs: dict[str, str]) -> None:
+            bodies.setdefault(key, []).append((node_id, label, attrs))
+
+        for node in self.order:
+            if id(node) not in self.kept:
+                continue
+            vid, role, key = self.ids[id(node)], self.roles[id(node)], self.cluster_of.get(id(node))
+            node_state = state(node)
+            greyed = stepping and node_state == "future"
+            if trace is not None and id(node) in trace.signal:
+                grad = trace.signal[id(node)]
+            else:
+                grad = node.grad
+            attrs = {
+                "shape": "box",
+                "style": "rounded,filled",
+                "fillcolor": COLORS["greyed_fill"] if greyed else COLORS[role],
+                "color": COLORS["future"] if greyed else "#555555",
+                "tooltip": role,
+            }
+            if greyed:
+                attrs["fontcolor"] = COLORS["greyed_text"]
+            if id(node) in highlight:
+                attrs.update(penwidth="3", color=COLORS["current"])
+            add_node(key, vid, self.value_label(node, grad, hide_grad=greyed, greyed=greyed), attrs)
+            if node._parents:
+                op_attrs = {
+                    "shape": "ellipse",
+                    "style": "filled",
+                    "fillcolor": COLORS["operation"],
+                    "fontsize": "10",
+                    "height": "0.3",
+                    "width": "0.3",
+                    "margin": "0.03,0.01",
+                    "color": COLORS["future"] if greyed else "#777777",
+                    "tooltip": f"operation {node.op}",
+                }
+                if greyed:
+                    op_attrs["fontcolor"] = COLORS["greyed_text"]
+                add_node(key, vid + "op", self.op_text(node), op_attrs)
+
+        for key, members in bodies.items():
+            target = dot
+            if key is not None:
+                cluster = graphviz.Digraph(name=f"cluster_{key.replace('.', '_')}")
+                cluster.attr(label=self.cluster_titles[key], style="rounded,dashed", color="#9e9e9e",
+                             fontsize="11", fontname="Helvetica")
+                target = cluster
+            for node_id, label, attrs in members:
+                target.node(node_id, label, **attrs)
+            if key is not None:
+                dot.subgraph(cluster)
+
+        sent = {}
+        if trace is not None:
+            sent = {(id(e.child), e.position): e for e in trace.edges}
+        collapsed_links: set[str] = set()
+        for node in self.order:
+            if id(node) not in self.kept or not node._parents:
+                continue
+            vid = self.ids[id(node)]
+            node_state = state(node)
+            color = COLORS["future"] if node_state == "future" else COLORS["flow"] if flow else COLORS["forward"]
+            width = "2.2" if node_state == "current" else "1"
+            if flow:
+                dot.edge(vid, vid + "op", color=color, penwidth=width)
+            else:
+                dot.edge(vid + "op", vid, color=color)
+            for position, parent in enumerate(node._parents):
+                if id(parent) not in self.kept:
+                    if vid not in collapsed_links:
+                        collapsed_links.add(vid)
+                        ends = (vid + "op", "more") if flow else ("more", vid + "op")
+                        dot.edge(*ends, style="dashed", color=COLORS["future"])
+                    continue
+                pid = self.ids[id(parent)]
+                if not flow:
+                    dot.edge(pid, vid + "op", color=color)
+                    continue
+                edge = sent.get((id(node), position))
+                if edge is None:  # a parent that needs no gradient is sent nothing
+                    dot.edge(vid + "op", pid, style="dotted", color=COLORS["future"], arrowhead="none")
+                    continue
+                attrs = {"color": color, "penwidth": width}
+                if node_state == "current":
+                    attrs["color"] = COLORS["current"]
+                attrs["label"] = self.edge_label(edge, hidden=node_state == "future")
+                dot.edge(vid + "op", pid, **attrs)
+
+        if self.hidden:
+            more = {"shape": "note", "style": "filled,dashed", "fillcolor": "#fafafa", "color": "#9e9e9e",
+                    "fontcolor": "#616161"}
+            if -1 in highlight:
+                more.update(penwidth="3", color=COLORS["current"])
+            dot.node("more", f"… {self.hidden} more nodes", **more)
+        if self.legend:
+            self._add_legend(dot, flow)
+        return dot
+
+    def _add_legend(self, dot: Diagram, flow: bool) -> None:
+        """One small table node naming the role colours (and, in the flow view, what a red edge carries)."""
+        rows = ['<tr><td colspan="2"><b>legend</b></td></tr>']
+        for role, text in ROLE_NAMES.items():
+            rows.append(f'<tr><td bgcolor="{COLORS[role]}" border="1" style="rounded" width="14"> </td>'
+                        f'<td align="left">{_html(text)}</td></tr>')
+        rows.append('<tr><td border="1" style="rounded" width="14">op</td><td align="left">operation</td></tr>')
+        if flow:
+            rows.append(f'<tr><td><font color="{COLORS["flow"]}">⟵</font></td><td align="left">'
+                        f'<font color="{COLORS["flow"]}">error signal sent:<br/>upstream × local derivative'
+                        "</font></td></tr>")
+        table = "".join(rows)
+        dot.node("legend", f'<<table border="0" cellborder="0" cellspacing="2" cellpadding="2">{table}</table>>',
+                 shape="box", style="rounded", color="#bdbdbd", fontsize="9")
+
+    # ---- captions --------------------------------------------------------------------------------------------
+    def caption(self, index: int) -> str:
+        """Step ``index`` in words (−1: the moment before backpropagation starts)."""
+        trace = self.trace
+        root = self.names.get(id(self.root)) or "out"
+        if index < 0:
+            who = root if id(self.root) in self.names else f"the output, {self.call(self.root)},"
+            return (f"The forward pass is done: every node holds its value. Backpropagation starts by giving "
+                    f"{who} an error signal of 1 (∂{root}/∂{root} = 1) and walks back from there, each node "
+                    f"sending its inputs the signal it received times its local derivative.")
+        step = trace.steps[index]
+        node = step.node
+        who = self.call(node)
+        signal = _signal_words(step.error_signal)
+        prefix = f"Step {index + 1} of {len(trace.steps)}: "
+        if not node._parents:
+            return (prefix + f"{who} is a leaf: it receives {signal}, the sum of everything sent to it, and adds "
+                    f"it to its .grad: ∂{root}/∂{who} = {signal}.")
+        own = "1 (the starting signal)" if node is self.root else signal
+        edges = [e for e in trace.edges if e.step == index]
+        if not edges:
+            return prefix + f"{who} receives {own}; none of its inputs needs a gradient, so it sends nothing."
+
+        def local(edge: FlowEdge) -> str:
+            symbol = trace.local_symbol.get((id(node), edge.position))
+            if edge.local_grad is None:
+                return ""
+            number = _fmt(edge.local_grad)
+            return f"{symbol} = {number}" if _is_symbolic(symbol) else number
+
+        if len(edges) == 1:
+            edge = edges[0]
+            factor = local(edge)
+            how = f"multiplies it by {'its local derivative ' if not factor else ''}{factor or ''}".rstrip()
+            return prefix + (f"{who} receives {own}, {how} and sends {_signal_words(edge.signal)} to "
+                             f"{self.call(edge.parent)}.")
+        parts = []
+        for edge in edges:
+            factor = local(edge)
+            times = f" (× {factor})" if factor else ""
+            parts.append(f"{_signal_words(edge.signal)} to {self.call(edge.parent)}{times}")
+        return prefix + (f"{who} receives {own} and shares it out, multiplying by each local derivative: "
+                         + "; ".join(parts) + ".")
+
+
+# ---- public API --------------------------------------------------------------------------------------------------
+def draw(
+    root: Any,
+    *,
+    flow: bool = False,
+    rankdir: str = "LR",
+    max_nodes: int | None = 200,
+    highlight: Any = None,
+    params: Iterable[Any] | None = None,
+    model: Any = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> Diagram:
+    """Draw the computation graph that ``root`` depends on, as a :class:`Diagram` (a ``graphviz.Digraph``).
+
+    * Value nodes show label, ``data`` and ``grad`` (4 significant digits); Tensor nodes show label, shape, dtype
+      and a preview (tiny arrays in full, larger ones as norm/min/max). Each result has a small operation node
+      (``+``, ``×``, ``σ``, ``Σ w·x + b``; a constant operand shows beside the symbol, ``× 2``).
+    * Colours by role (:data:`COLORS`): inputs (leaves that are data), parameters (leaves labelled W…, w…, b…, U…,
+      u…, or passed in ``params``/``model``), intermediates, and the output; ``legend=True`` adds a key.
+    * ``model`` (an ``nn.Module``): its parameters are parameters, boxed per layer ("Layer 1: W⁽¹⁾, b⁽¹⁾") by
+      their ``named_parameters()`` names, with the layer's z and a nodes inside the box.
+    * ``flow=True``: the error-flow view. Edges run from the output back towards the inputs, each labelled with the
+      signal it carries, upstream signal × local derivative, as a number and (for named nodes) a formula; node
+      grads show what this one pass delivers (leaves may hold more, accumulated over earlier passes).
+    * ``max_nodes``: nodes beyond the ``max_nodes`` nearest the output collapse into one "… N more nodes" node.
+    * ``highlight``: a node (or nodes) to outline.
+
+    The graph's ``.grad`` values are never changed. ``diagram.source`` is the DOT text; ``diagram.save("g.svg")``
+    renders with Graphviz's ``dot`` (raising :class:`GraphvizNotInstalled`, with install instructions, without it).
+    """
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    highlighted = _node_set(highlight, "highlight")
+    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
+    return scene.diagram(flow=flow, highlight=highlighted, title=title)
+
+
+def steps(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    max_nodes: int | None = 200,
+    params: Iterable[Any] | None = None,
+    model: Any = None,
+    legend: bool = True,
+) -> list[Diagram]:
+    """One diagram per backward step from ``root``: the node being processed outlined, the signals sent so far
+    drawn and labelled, what is still to come greyed out (its labels kept invisibly so frames line up)."""
+    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
+    total = len(scene.trace.steps)
+    return [scene.diagram(flow=True, frame=k, title=f"backward step {k + 1} of {total}") for k in range(total)]

@@ -1,0 +1,235 @@
+"""Names, roles, clusters and number formatting shared by every diagram (the notes' δ⁽ᵏ⁾, W₁₄⁽¹⁾...)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+COLORS: dict[str, str] = {
+    "input": "#cfe2ff",  # leaves that are data (x)
+    "parameter": "#ffe3b3",  # leaves that training changes (W, b)
+    "intermediate": "#f4f4f4",  # results of operations
+    "output": "#c9f0c5",  # the root: the score or loss
+    "operation": "#ffffff",
+    "forward": "#8a8a8a",  # edges of the forward graph
+    "flow": "#c0392b",  # edges carrying an error signal
+    "current": "#7b1fa2",  # the step being processed
+    "future": "#d0d0d0",  # not reached yet
+    "greyed_fill": "#f7f7f7",
+    "greyed_text": "#a0a0a0",
+}
+"""Fill colours by role, and edge colours; the legend of every diagram repeats the role colours."""
+
+ROLE_NAMES = {
+    "input": "input",
+    "parameter": "parameter",
+    "intermediate": "intermediate",
+    "output": "output / loss",
+}
+
+INSTALL_HINT = (
+    "Graphviz's `dot` executable was not found on PATH, so the diagram cannot be rendered "
+    "(its DOT text is still available as .source). Install Graphviz: "
+    "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) "
+    "or 'conda install -c conda-forge graphviz'."
+)
+
+_PARAMETER_PREFIXES = ("W", "w", "b", "U", "u")
+_ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "hardtanh", "softsign"}
+_FLIPPED = {"LR": "RL", "RL": "LR", "TB": "BT", "BT": "TB"}
+_OP_TEXT = {
+    "add": "+",
+    "sub": "−",
+    "mul": "×",
+    "div": "÷",
+    "pow": "^",
+    "pow_const": "^",
+    "neg": "−",
+    "weighted_sum": "Σ w·x + b",
+    "sigmoid": "σ",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "elu": "ELU",
+    "hardtanh": "hardtanh",
+    "softsign": "softsign",
+    "exp": "exp",
+    "log": "log",
+    "sqrt": "√",
+    "abs": "|·|",
+    "matmul": "@",
+    "linear": "x·Wᵀ + b",
+    "sum": "Σ",
+    "mean": "mean",
+    "transpose": "ᵀ",
+}
+_DERIVATIVE_NAME = {"sigmoid": "σ", "leaky_relu": "leaky", "elu": "ELU"}  # σ'(z), leaky'(z), ELU'(z)
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_TO_SUPERSCRIPT = str.maketrans("0123456789", _SUPERSCRIPTS)
+_FROM_SUPERSCRIPT = str.maketrans(_SUPERSCRIPTS, "0123456789")
+_LAYERED = re.compile(rf"^(?P<symbol>[^\W\d_])(?P<sub>[{_SUBSCRIPTS},]*)⁽(?P<sup>[{_SUPERSCRIPTS}]+)⁾$")
+_TENSOR_PREVIEW_SIZE = 6  # arrays with at most this many elements are shown in full
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray)
+
+
+def _fmt(x: Any) -> str:
+    """A number with 4 significant digits: 0.07812, -3, 1.5e-05."""
+    if _is_array(x):
+        x = x.item() if x.size == 1 else float(np.linalg.norm(x))
+    x = float(x)
+    if x == 0:
+        return "0"
+    return f"{x:.4g}"
+
+
+def _norm(a: Any) -> float:
+    return float(np.linalg.norm(np.asarray(a, dtype=float)))
+
+
+def _array_lines(a: Any) -> list[str]:
+    """Tiny arrays in full; larger ones as norm, min and max."""
+    a = np.asarray(a)
+    if a.size <= _TENSOR_PREVIEW_SIZE:
+        return np.array2string(a, separator=", ", formatter={"float_kind": _fmt}).split("\n")
+    return [f"‖·‖ {_fmt(_norm(a))}", f"min {_fmt(a.min())}  max {_fmt(a.max())}"]
+
+
+def _signal_text(signal: Any) -> str:
+    """An error signal as short text: the number, or for an array its shape and norm."""
+    if _is_array(signal) and signal.ndim > 0:
+        return f"{tuple(signal.shape)} ‖·‖={_fmt(_norm(signal))}"
+    return _fmt(signal)
+
+
+def _signal_words(signal: Any) -> str:
+    if _is_array(signal) and signal.ndim > 0:
+        return f"a {tuple(signal.shape)} signal (norm {_fmt(_norm(signal))})"
+    return _fmt(signal)
+
+
+# ---- names: labels, and the notes' z/a names inferred from labelled weights ------------------------------------
+def _layered(name: str | None) -> re.Match[str] | None:
+    return _LAYERED.match(name) if name else None
+
+
+def _row_index(sub: str) -> str:
+    """``"₁₄"`` → ``"₁"`` (the unit the weight feeds), ``"₁,₁₂"`` → ``"₁"``."""
+    return sub.split(",")[0] if "," in sub else sub[:1]
+
+
+def _names(order: Sequence[Any]) -> dict[int, str]:
+    """Display names: the node's label; for unlabelled neuron nodes, the notes' z and a names.
+
+    A ``weighted_sum`` whose weights are labelled W_ij^(k) (all with the same unit i and layer k) is the input of
+    unit i of layer k+1: z_i^(k+1). An unlabelled activation of z_i^(k) is that unit's output a_i^(k).
+    """
+    names: dict[int, str] = {}
+    for node in order:
+        if node.label:
+            names[id(node)] = node.label
+            continue
+        if node.op == "weighted_sum":
+            units = set()
+            for parent in node._parents:
+                match = _layered(parent.label)
+                if match and match["symbol"] in "Ww" and match["sub"]:
+                    units.add((_row_index(match["sub"]), match["sup"]))
+            if len(units) == 1:
+                unit, layer = units.pop()
+                above = str(int(layer.translate(_FROM_SUPERSCRIPT)) + 1).translate(_TO_SUPERSCRIPT)
+                names[id(node)] = f"z{unit}⁽{above}⁾"
+        elif node.op in _ACTIVATIONS and len(node._parents) == 1:
+            match = _layered(names.get(id(node._parents[0])))
+            if match and match["symbol"] == "z":
+                names[id(node)] = f"a{match['sub']}⁽{match['sup']}⁾"
+    return names
+
+
+def _delta_name(name: str | None) -> str | None:
+    """The notes call the error signal at z_i^(k) δ_i^(k)."""
+    match = _layered(name)
+    if match and match["symbol"] == "z":
+        return f"δ{match['sub']}⁽{match['sup']}⁾"
+    return None
+
+
+# ---- roles and layer clusters ----------------------------------------------------------------------------------
+def _roles(order: Sequence[Any], root: Any, parameter_ids: set[int]) -> dict[int, str]:
+    roles = {}
+    for node in order:
+        if node is root:
+            role = "output"
+        elif node._parents:
+            role = "intermediate"
+        elif id(node) in parameter_ids or (node.label or "").startswith(_PARAMETER_PREFIXES):
+            role = "parameter"
+        else:
+            role = "input"
+        roles[id(node)] = role
+    return roles
+
+
+@dataclass
+class _Cluster:
+    key: str
+    title: str
+    members: list[Any]
+
+
+def _model_groups(model: Any) -> tuple[dict[int, str], dict[str, str]]:
+    """Parameter id → group key, and group key → title, from ``model.named_parameters()``.
+
+    A name such as ``layers.0.neurons.2.w.1`` belongs to the model's child ``layers.0``, titled by its class and
+    position ("Layer 1"); a child that is not in a list keeps its attribute name. Titles add the parameters'
+    symbols read from their labels: "Layer 1: W⁽¹⁾, b⁽¹⁾".
+    """
+    modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
+    group_of: dict[int, str] = {}
+    symbols: dict[str, list[str]] = {}
+    heads: dict[str, str] = {}
+    for name, param in model.named_parameters():
+        parts = name.split(".")
+        if len(parts) >= 3 and parts[1].isdigit():
+            key = f"{parts[0]}.{parts[1]}"
+            kind = type(modules[key]).__name__ if key in modules else parts[0].rstrip("s").capitalize()
+            heads[key] = f"{kind} {int(parts[1]) + 1}"
+        elif len(parts) >= 2 and not parts[1].isdigit():
+            key = parts[0]
+            heads[key] = key
+        else:
+            continue  # a parameter of the model itself: not in a layer
+        group_of[id(param)] = key
+        label = getattr(param, "label", None)
+        match = _layered(label)
+        attribute = parts[-2] if parts[-1].isdigit() else parts[-1]
+        symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
+        if symbol not in symbols.setdefault(key, []):
+            symbols[key].append(symbol)
+    titles = {key: f"{head}: {', '.join(symbols[key])}" for key, head in heads.items()}
+    return group_of, titles
+
+
+def _clusters(order: Sequence[Any], group_of: dict[int, str], titles: dict[str, str]) -> dict[int, str]:
+    """Node id → group key: the parameters, the nodes that combine only one group's parameters, and the
+    activation applied right after such a node (so a layer's z and a sit inside its box)."""
+    cluster: dict[int, str] = {}
+    for node in order:
+        if id(node) in group_of:
+            cluster[id(node)] = group_of[id(node)]
+        elif node._parents:
+            keys = {group_of[id(p)] for p in node._parents if id(p) in group_of}
+            if len(keys) == 1:
+                cluster[id(node)] = keys.pop()
+            elif not keys and node.op in _ACTIVATIONS and len(node._parents) == 1:
+                parent_key = cluster.get(id(node._parents[0]))
+                if parent_key is not None:
+                    cluster[id(node)] = parent_key
+    return {k: v for k, v in cluster.items() if v in titles}
