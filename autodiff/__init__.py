@@ -16,6 +16,7 @@ from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .tensor import (
     Tensor,
+    ValuesIndices,
     clip,
     concat,
     linear,
@@ -38,6 +39,7 @@ __all__ = [
     "is_anomaly_enabled",
     "Value",
     "Tensor",
+    "ValuesIndices",
     "matmul",
     "linear",
     "concat",

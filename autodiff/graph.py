@@ -12,8 +12,7 @@ Every result of an operation is a node that remembers its ``parents`` (the input
 ``backprop_steps`` is that walk as a generator, one :class:`Step` per node, so that a notebook or the diagram
 player can watch it; :func:`backward` is the same generator run to the end.
 
-A node type plugs in by providing ``_parents`` (a tuple), ``_signal`` (scratch slot used during a pass),
-``grad``, and three methods:
+A node type plugs in by providing ``_parents`` (a tuple), ``grad``, and three methods:
 
 * ``_chain(error_signal)`` → the share sent to each parent (``None`` for a parent that needs no gradient);
 * ``_accumulate(error_signal)`` → add a pass's signal into a leaf's ``.grad``;
@@ -22,6 +21,10 @@ A node type plugs in by providing ``_parents`` (a tuple), ``_signal`` (scratch s
 Gradient policy (PyTorch's, and safe to call ``backward()`` twice): interior nodes get ``.grad`` recomputed from
 zero on every pass; leaves (nodes with no parents, e.g. parameters) *accumulate* across passes until
 ``zero_grad()`` resets them.
+
+Threads: the signals of a pass live in that pass's own table, never on the nodes, so two threads may run
+``backward()`` at once on graphs that share leaves or whole subgraphs (a data-parallel loop over one set of
+weights); a leaf adds each pass's contribution under a lock, so it ends with the sum of all of them.
 """
 
 from __future__ import annotations
@@ -149,6 +152,9 @@ class Step(NamedTuple):
         return [(p, s) for p, s in zip(self.node._parents, self.shares) if s is not None]
 
 
+_leaf_lock = threading.Lock()  # one leaf may be reached by passes on several threads at once
+
+
 def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
     """Walk the graph from ``root`` back to its inputs, yielding one :class:`Step` per node reached.
 
@@ -157,17 +163,16 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
     leaf ``.grad`` accumulates. Stopping the generator early leaves the pass unfinished.
     """
     order = topological_order(root)
-    for node in order:
-        node._signal = None
-    root._signal = error_signal
+    signals = {id(root): error_signal}  # id(node) -> the sum of the signals its children sent, in this pass only
+    received = signals.pop
     new_step = tuple.__new__  # Step(...) without NamedTuple's Python-level __new__: this loop is the hot path
     for node in reversed(order):
-        signal = node._signal
+        signal = received(id(node), None)
         if signal is None:
             continue
-        node._signal = None
         if not node._parents:
-            node._accumulate(signal)
+            with _leaf_lock:
+                node._accumulate(signal)
             yield new_step(Step, (node, signal, ()))
             continue
         node.grad = signal
@@ -176,8 +181,9 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
             check_backward(node, shares)
         for parent, share in zip(node._parents, shares):
             if share is not None:
-                previous = parent._signal
-                parent._signal = share if previous is None else parent._combine(previous, share)
+                key = id(parent)
+                previous = signals.get(key)
+                signals[key] = share if previous is None else parent._combine(previous, share)
         yield new_step(Step, (node, signal, shares))
 
 

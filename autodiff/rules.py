@@ -37,6 +37,10 @@ class SCALAR:
     minimum = staticmethod(min)
 
     @staticmethod
+    def zeros_like(x: Any) -> float:
+        return 0.0
+
+    @staticmethod
     def where(condition: Any, a: Any, b: Any) -> Any:
         return a if condition else b
 
@@ -54,6 +58,7 @@ class ARRAY:
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
     where = staticmethod(np.where)
+    zeros_like = staticmethod(np.zeros_like)
 
 
 def on_arrays(evaluate: Callable[..., tuple], *args: float, **params: Any) -> tuple[float, ...]:
@@ -122,8 +127,8 @@ UNARY: dict[str, UnaryRule] = {
         UnaryRule(
             "pow_const",
             lambda x, m, p: m.power(x, p),
-            lambda x, y, m, p: 0.0 * x if p == 0 else p * m.power(x, p - 1),
-            "(zᵖ)' = p·zᵖ⁻¹",
+            lambda x, y, m, p: m.zeros_like(x) if p == 0 else p * m.power(x, p - 1),
+            "(zᵖ)' = p·zᵖ⁻¹ (0 for p = 0, even at z = 0 or ±inf, as PyTorch)",
         ),
         UnaryRule("tanh", lambda x, m: m.tanh(x), lambda x, y, m: 1 - y * y, "tanh'(z) = 1 − tanh²(z)"),
         UnaryRule("sigmoid", _sigmoid, lambda x, y, m: y * (1 - y), "σ'(z) = σ(z)(1 − σ(z))"),
@@ -158,6 +163,11 @@ UNARY: dict[str, UnaryRule] = {
 }
 
 
+def _pow_grad_base(a: Any, b: Any, y: Any, m: Any) -> Any:
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹; 0 where b = 0 (a⁰ = 1 is constant in a, even at a = 0 where aᵇ⁻¹ = inf), as PyTorch."""
+    return m.where(b == 0, 0.0 * b, b * m.power(a, b - 1))
+
+
 def _pow_grad_exponent(a: Any, b: Any, y: Any, m: Any) -> Any:
     """∂(aᵇ)/∂b = aᵇ·ln a; nan for a < 0 and, as PyTorch, 0 where a = 0 and b ≥ 0."""
     at_zero = (a == 0) & (b >= 0)
@@ -176,7 +186,7 @@ BINARY: dict[str, BinaryRule] = {
                    "∂(ab)/∂a = b, ∂(ab)/∂b = a"),
         BinaryRule("div", "÷", lambda a, b, m: a / b, lambda a, b, y, m: 1 / b, lambda a, b, y, m: -y / b,
                    "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"),
-        BinaryRule("pow", "^", lambda a, b, m: m.power(a, b), lambda a, b, y, m: b * m.power(a, b - 1),
+        BinaryRule("pow", "^", lambda a, b, m: m.power(a, b), _pow_grad_base,
                    _pow_grad_exponent, "∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a"),
     ]
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from .rules import ARRAY, BinaryRule, UnaryRule
 
 __all__ = [
     "Tensor",
+    "ValuesIndices",
     "linear",
     "unbroadcast",
     "concat",
@@ -42,7 +43,9 @@ __all__ = [
 ]
 
 VJP = Callable[[np.ndarray], np.ndarray]
+Dims = int | Sequence[int] | None
 _IEEE_SPECIALS = {"exp", "log", "sqrt", "pow_const", "div", "pow"}  # may meet inf/nan: silence numpy as PyTorch
+_READS_NO_DATA = {"add", "sub", "neg"}  # rules whose local derivatives are constants: nothing saved to go stale
 
 
 def _as_float_array(data: Any, what: str = "Tensor(data)") -> np.ndarray:
@@ -105,6 +108,8 @@ def _normalize_axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tup
     normalized = []
     for a in axes:
         _int_argument(a, f"{op}: axis")
+        if ndim == 0 and a in (0, -1):
+            continue  # PyTorch: a 0-d tensor accepts dim 0 and -1, and there is nothing to reduce over
         if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"{op}: axis {a!r} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % max(ndim, 1))
@@ -113,40 +118,96 @@ def _normalize_axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tup
     return tuple(sorted(normalized))
 
 
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)`` / ``min(dim)`` return, as PyTorch's ``torch.return_types.max``: ``vals, idx = t.max(1)``."""
+
+    values: Tensor
+    indices: Tensor
+
+
 class Tensor(Operators):
     """An n-dimensional array that remembers how it was computed.
 
     ``data`` is a numpy array (float64 by default; float32 is kept), ``grad`` is ``None`` until a backward pass
     reaches it, ``requires_grad`` says whether gradients flow to it (a result requires grad when any input does),
     ``label`` names it in diagrams, ``op`` is the operation that made it ("" for a leaf).
+
+    Comparisons (``== != < <= > >=``) give boolean tensors (masks: no gradient), and ``argmax``/``max(dim)`` give
+    int64 index tensors, as in PyTorch; only floating-point tensors can require grad. Numbers and lists of
+    numbers become float64 (PyTorch would make integer lists int64), bools stay bool.
+
+    Every assignment to ``.data`` (``w.data += 1`` assigns through the attribute) bumps ``_version``; a backward
+    pass that needs an array as it was when the graph was built refuses to run on a changed one, as PyTorch does.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "op", "_parents", "_vjps", "_signal", "__weakref__")
+    __slots__ = (
+        "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_vjps", "_saved_versions",
+        "__weakref__",
+    )  # fmt: skip
     __array_ufunc__ = None  # `ndarray + tensor` must come to Tensor.__radd__, not loop over elements
+    __hash__ = object.__hash__  # `==` is elementwise (a mask), so identity is what a set or dict key uses
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Tensor(label=...) must be a str or None, got {type(label).__name__}")
         if not isinstance(requires_grad, bool):
             raise TypeError(f"Tensor(requires_grad=...) must be True or False, got {requires_grad!r}")
-        self.data = np.array(_as_float_array(data), copy=True)
+        raw = data.data if isinstance(data, Tensor) else data
+        array = np.array(raw, copy=True) if _is_bool_data(raw) else np.array(_as_float_array(data), copy=True)
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype {array.dtype}")
+        self._data = array
+        self._version = 0
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self.label = label
         self.op = ""
         self._parents: tuple[Tensor, ...] = ()
         self._vjps: tuple[VJP | None, ...] = ()
-        self._signal = None
+        self._saved_versions: tuple[int, ...] | None = None
+
+    @property
+    def data(self) -> np.ndarray:
+        """The numpy array. Assigning to it bumps ``_version`` (see the class docstring)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value if type(value) is np.ndarray else _as_float_array(value, "Tensor.data")
+        self._version += 1
 
     # ---- graph protocol (see autodiff.graph) -------------------------------------------------------------
     @property
     def parents(self) -> tuple[Tensor, ...]:
         return self._parents
 
+    @property
     def is_leaf(self) -> bool:
+        """True for a tensor no recorded operation produced (an input or a parameter), as PyTorch's."""
         return not self._parents
 
+    @property
+    def grad_fn(self) -> str | None:
+        """The name of the operation that made this tensor (PyTorch's ``grad_fn``), ``None`` for a leaf."""
+        return self.op or None
+
+    def _check_versions(self) -> None:
+        """Refuse to backpropagate through arrays that changed after this node saved them for its VJP."""
+        saved = ((self, 0), *zip(self._parents, self._saved_versions))
+        for tensor, version in saved:
+            if tensor._version != version:
+                name = f"tensor {tensor.label!r}" if tensor.label else "a tensor"
+                role = "its output" if tensor is self else "an input"
+                raise RuntimeError(
+                    f"backward: {name} of shape {tensor.shape}, {role} of '{self.op}', was modified after the "
+                    f"forward pass: its .data is at version {tensor._version}, '{self.op}' saved it at version "
+                    f"{version}. Its gradient would be computed at the wrong point. Run the forward pass again "
+                    "after changing .data (e.g. call optimizer.step() only after backward())."
+                )
+
     def _chain(self, error_signal: np.ndarray) -> list[np.ndarray | None]:
+        if self._saved_versions is not None:
+            self._check_versions()
         shares = []
         for vjp in self._vjps:
             share = None if vjp is None else vjp(error_signal)
@@ -159,8 +220,8 @@ class Tensor(Operators):
         becomes ``.grad`` as is — no copy, as PyTorch steals gradient buffers; views and passed-through signals
         are copied, so ``.grad`` never aliases another node's gradient or the caller's ``backward(grad)``."""
         signal = error_signal if type(error_signal) is np.ndarray else np.array(error_signal)
-        if signal.dtype != self.data.dtype:
-            signal = signal.astype(self.data.dtype)
+        if signal.dtype != self._data.dtype:
+            signal = signal.astype(self._data.dtype)
         if self.grad is not None:
             self.grad = self.grad + signal
         elif signal.base is not None or not signal.flags.writeable:
@@ -178,10 +239,10 @@ class Tensor(Operators):
                 "backward() on a tensor that does not require grad: create the leaves with requires_grad=True"
             )
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(f"backward() needs a gradient for a non-scalar output of shape {self.shape}")
-            return np.ones_like(self.data)
-        seed = _as_float_array(grad, "backward(grad)").astype(self.data.dtype, copy=False)
+            return np.ones_like(self._data)
+        seed = _as_float_array(grad, "backward(grad)").astype(self._data.dtype, copy=False)
         if seed.shape != self.shape:
             raise ValueError(f"backward(grad): grad has shape {seed.shape} but the output has shape {self.shape}")
         return seed.view()  # a view: no .grad ever takes the caller's array itself
@@ -200,46 +261,83 @@ class Tensor(Operators):
     # ---- numpy-like attributes ----------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
-    def item(self) -> float:
-        if self.data.size != 1:
+    def __iter__(self) -> Iterator[Tensor]:
+        """Rows along the first axis, each a node of the graph (``t[i]``), as PyTorch."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self._data)))
+
+    def item(self) -> float | int | bool:
+        """The one element as a Python number (float for a floating tensor, int or bool for an index or mask)."""
+        if self._data.size != 1:
             raise ValueError(f"item() needs a one-element tensor, this one has shape {self.shape}")
-        return float(self.data.reshape(()))
+        return self._data.reshape(()).item()
+
+    def _one_element(self, what: str) -> Any:
+        if self._data.size != 1:
+            raise TypeError(f"{what} needs a one-element tensor, this one has shape {self.shape}")
+        return self._data.reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self._one_element("float(tensor)"))
+
+    def __int__(self) -> int:
+        return int(self._one_element("int(tensor)"))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous: use (t).any() or (t).all() "
+                "on the mask, or compare one element"
+            )
+        return bool(self._data.reshape(()))
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` for a tensor outside the graph; a tensor that requires grad must be detached first."""
+        if self.requires_grad:
+            raise TypeError(
+                "np.asarray(tensor) on a tensor that requires grad would drop it from the graph: use "
+                "tensor.detach().numpy() (or tensor.numpy()) for the values, or the tensor's own method "
+                "(t.sum(), t.mean(), t.max()...) to keep the gradient"
+            )
+        array = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return array.copy() if copy else array
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"`` works for a one-element tensor, as in PyTorch."""
-        if spec and self.data.size == 1:
+        if spec and self._data.size == 1:
             return format(self.item(), spec)
         return format(repr(self), spec)
 
     def numpy(self) -> np.ndarray:
         """A copy of the data (changing it does not change the tensor)."""
-        return self.data.copy()
+        return self._data.copy()
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no parents, no gradient)."""
-        return _make(self.data, "", (), ())
+        return _make(self._data, "", (), ())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, precision=4, threshold=20, separator=", ", prefix="Tensor(")
         extras = "".join(
             [
                 f", dtype={self.dtype}" if self.dtype != np.float64 else "",
@@ -263,55 +361,119 @@ class Tensor(Operators):
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(other, self)
 
-    # comparisons give plain numpy boolean arrays (masks for `where`); no __eq__, so tensors stay hashable
-    def __lt__(self, other: Any) -> np.ndarray:
-        return self.data < _operand_data(other, "<")
+    # comparisons give boolean tensors, as PyTorch: masks for `where`, indexing and arithmetic (no gradient)
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other, "==")
 
-    def __le__(self, other: Any) -> np.ndarray:
-        return self.data <= _operand_data(other, "<=")
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other, "!=")
 
-    def __gt__(self, other: Any) -> np.ndarray:
-        return self.data > _operand_data(other, ">")
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other, "<")
 
-    def __ge__(self, other: Any) -> np.ndarray:
-        return self.data >= _operand_data(other, ">=")
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other, "<=")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other, ">")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other, ">=")
+
+    def any(self) -> Tensor:
+        """A 0-d bool tensor: is any element non-zero? (``if (t > 0).any():`` works.)"""
+        return _make(np.asarray(self._data.any()), "", (), ())
+
+    def all(self) -> Tensor:
+        """A 0-d bool tensor: is every element non-zero?"""
+        return _make(np.asarray(self._data.all()), "", (), ())
 
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         return clip(self, low, high)
 
     # ---- reductions ---------------------------------------------------------------------------------------
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Σ over ``axis``; the error signal is copied back to every summed element (∂Σ/∂xᵢ = 1)."""
-        axes = _normalize_axes(axis, self.ndim, "sum")
-        x = self.data
-        out = x.sum(axis=axes, keepdims=keepdims)
-        return _make(out, "sum", (self,), (lambda g: _expand_back(g, x.shape, axes, keepdims),))
+    def sum(
+        self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
+    ) -> Tensor:
+        """Σ over ``dim``; the error signal is copied back to every summed element (∂Σ/∂xᵢ = 1).
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Σ/n over ``axis``; each element gets 1/n of the error signal."""
+        ``dim``/``keepdim`` (PyTorch) and ``axis``/``keepdims`` (NumPy) are the same arguments."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "sum")
+        axes = _normalize_axes(axis, self.ndim, "sum")
+        x = self._data
+        out = x.sum(axis=axes, keepdims=keepdims)
+        return _make(out, "sum", (self,), (lambda g: _expand_back(g, x.shape, axes, keepdims),), saves=False)
+
+    def mean(
+        self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
+    ) -> Tensor:
+        """Σ/n over ``dim``; each element gets 1/n of the error signal."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "mean")
         axes = _normalize_axes(axis, self.ndim, "mean")
-        x = self.data
+        x = self._data
         count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
         if count == 0:
             raise ValueError(f"mean: reducing axis {axis!r} of an empty tensor of shape {x.shape}")
         out = x.mean(axis=axes, keepdims=keepdims)
-        return _make(out, "mean", (self,), (lambda g: _expand_back(g / count, x.shape, axes, keepdims),))
+        vjp = (lambda g: _expand_back(g / count, x.shape, axes, keepdims),)
+        return _make(out, "mean", (self,), vjp, saves=False)
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """max over ``axis``; the error signal is shared evenly among tied maxima (PyTorch's rule)."""
-        return _extremum(self, axis, keepdims, "max")
+    def max(
+        self, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor | ValuesIndices:  # fmt: skip
+        """As PyTorch: ``t.max()`` is the largest element (the signal shared evenly among ties);
+        ``t.max(dim)`` is the pair ``(values, indices)`` along ``dim``, the signal going to the index picked
+        (the first maximum); ``t.max(other)`` is ``maximum(t, other)``. For several axes use ``amax``."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        return _max_or_min(self, dim, axis, keepdim, keepdims, "max")
 
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return _extremum(self, axis, keepdims, "min")
+    def min(
+        self, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor | ValuesIndices:  # fmt: skip
+        """As :meth:`max`, for the smallest element."""
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        return _max_or_min(self, dim, axis, keepdim, keepdims, "min")
 
-    def logsumexp(self, axis: int | Sequence[int] | None = -1, keepdims: bool = False) -> Tensor:
+    def amax(
+        self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
+    ) -> Tensor:
+        """The largest values over ``dim`` (one axis, several, or all); the signal is shared evenly among ties."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "amax")
+        return _extremum(self, axis, keepdims, "amax")
+
+    def amin(
+        self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
+    ) -> Tensor:
+        """The smallest values over ``dim``; the signal is shared evenly among ties."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "amin")
+        return _extremum(self, axis, keepdims, "amin")
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """The int64 index of the (first) largest element along ``dim``, or in the flattened tensor."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "argmax")
+        return _arg_extremum(self, axis, keepdims, "argmax")
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """The int64 index of the (first) smallest element along ``dim``, or in the flattened tensor."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "argmin")
+        return _arg_extremum(self, axis, keepdims, "argmin")
+
+    def logsumexp(self, dim: Dims = -1, keepdim: bool = False, *, axis: Dims = None,
+                  keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "logsumexp", default=-1)
         return logsumexp(self, axis, keepdims)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return softmax(self, axis)
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        return softmax(self, _dim_arguments(dim, axis, False, None, "softmax", default=-1)[0])
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return log_softmax(self, axis)
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        return log_softmax(self, _dim_arguments(dim, axis, False, None, "log_softmax", default=-1)[0])
 
     # ---- shape --------------------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -319,10 +481,10 @@ class Tensor(Operators):
         shape = tuple(_int_argument(n, "reshape: each size") for n in shape)
         x_shape = self.shape
         try:
-            out = self.data.reshape(shape)
+            out = self._data.reshape(shape)
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a tensor of shape {x_shape} into {shape}") from None
-        return _make(out, "reshape", (self,), (lambda g: g.reshape(x_shape),))
+        return _make(out, "reshape", (self,), (lambda g: g.reshape(x_shape),), saves=False)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -331,22 +493,41 @@ class Tensor(Operators):
         shape = self.shape
         return self.reshape(*shape[:start], int(np.prod(shape[start : end + 1])), *shape[end + 1 :])
 
-    def transpose(self, *axes: Any) -> Tensor:
-        """Permute axes (all of them, as numpy; no arguments reverses them). ``permute`` is the same."""
-        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        if not axes:
-            axes = tuple(reversed(range(self.ndim)))
-        axes = tuple(_int_argument(a, "transpose: each axis") for a in axes)
-        if sorted(int(a) % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
-        inverse = tuple(np.argsort([int(a) % self.ndim for a in axes]))
-        return _make(self.data.transpose(axes), "transpose", (self,), (lambda g: g.transpose(inverse),))
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder all axes: result axis i is input axis ``dims[i]`` (numpy's ``transpose(axes)``)."""
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        dims = tuple(_int_argument(a, "permute: each dim") for a in dims)
+        if len(dims) != self.ndim or sorted(a % max(self.ndim, 1) for a in dims) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {self.shape}")
+        dims = tuple(a % max(self.ndim, 1) for a in dims)
+        inverse = tuple(int(i) for i in np.argsort(dims))
+        return _make(self._data.transpose(dims), "transpose", (self,), (lambda g: g.transpose(inverse),), saves=False)
 
-    permute = transpose
+    def transpose(self, dim0: int, dim1: int | None = None) -> Tensor:
+        """Swap two axes, as PyTorch's ``transpose(dim0, dim1)`` (for a full reordering use ``permute``)."""
+        if dim1 is None:
+            shown = tuple(dim0) if isinstance(dim0, (tuple, list)) else (dim0,)
+            raise TypeError(f"transpose(dim0, dim1) swaps two axes, as PyTorch; for a reordering {shown} "
+                            "of all axes use permute(...)")  # fmt: skip
+        ndim = max(self.ndim, 1)
+        for d in (dim0, dim1):
+            if not -ndim <= _int_argument(d, "transpose: each dim") < ndim:
+                raise ValueError(f"transpose: dim {d} is out of range for a tensor of shape {self.shape}")
+        dims = list(range(self.ndim))
+        if self.ndim:
+            dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return self.permute(dims)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 dimensions), as PyTorch's ``t()``."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}: use transpose")
+        return self.permute(tuple(reversed(range(self.ndim))))
 
     @property
     def T(self) -> Tensor:
-        return self.transpose()
+        """All axes reversed (for a matrix, its transpose)."""
+        return self.permute(tuple(reversed(range(self.ndim))))
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         axes = tuple(i for i, n in enumerate(self.shape) if n == 1) if axis is None else None
@@ -368,7 +549,7 @@ class Tensor(Operators):
         index = _index_data(index)
         x_shape, dtype = self.shape, self.dtype
         try:
-            out = self.data[index]
+            out = self._data[index]
         except IndexError as error:
             raise IndexError(f"index {index!r} into a tensor of shape {x_shape}: {error}") from None
 
@@ -377,14 +558,17 @@ class Tensor(Operators):
             np.add.at(grad, index, g)
             return grad
 
-        return _make(np.array(out, copy=True), "index", (self,), (vjp,))
+        return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False)
 
 
 def _index_data(index: Any) -> Any:
+    """A Tensor index as numpy indexes: a bool tensor is a mask, an int or whole-number tensor holds positions."""
     if isinstance(index, Tensor):
-        if not np.all(np.mod(index.data, 1) == 0):
-            raise IndexError(f"a Tensor used as an index must hold whole numbers, got {index.data!r:.60}")
-        return index.data.astype(np.intp)
+        if index._data.dtype.kind in "biu":
+            return index._data
+        if not np.all(np.mod(index._data, 1) == 0):
+            raise IndexError(f"a Tensor used as an index must hold whole numbers, got {index._data!r:.60}")
+        return index._data.astype(np.intp)
     if isinstance(index, tuple):
         return tuple(_index_data(i) for i in index)
     if isinstance(index, list):
@@ -392,15 +576,29 @@ def _index_data(index: Any) -> Any:
     return index
 
 
+def _is_bool_data(data: Any) -> bool:
+    """A bool, or a list or array of bools: kept as a bool mask, not turned into 0.0/1.0."""
+    if isinstance(data, (bool, np.bool_)):
+        return True
+    if isinstance(data, np.ndarray):
+        return data.dtype == np.bool_
+    if isinstance(data, (list, tuple)) and data:
+        try:
+            return np.asarray(data).dtype == np.bool_
+        except (ValueError, TypeError):
+            return False
+    return False
+
+
 def _operand_data(x: Any, op: str) -> np.ndarray | float:
     if type(x) is float or type(x) is int:
         return x
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return float(x)  # numpy scalars too: a number is a weak constant, evaluated in the tensor's precision
     if isinstance(x, np.ndarray):
-        return _as_float_array(x, op)
+        return x if x.dtype == np.bool_ else _as_float_array(x, op)
     raise TypeError(
         f"unsupported operand for {op}: Tensor and {type(x).__name__} ({x!r:.40}); expected a Tensor, "
         "a numpy array or a real number"
@@ -411,13 +609,18 @@ _new_tensor = object.__new__
 _grad_mode = graph._grad_mode
 
 
-def _make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...]) -> Tensor:
-    """A result node; it records its parents only while recording is on and some parent requires grad."""
+def _make(
+    data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...], saves: bool = True
+) -> Tensor:
+    """A result node; it records its parents only while recording is on and some parent requires grad.
+
+    ``saves``: the VJPs read the parents' arrays (or the result's) as they are now, so backward checks that no
+    ``.data`` was assigned since (``_version``). Ops whose VJPs need only shapes pass ``saves=False``."""
     out = _new_tensor(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._data = data if type(data) is np.ndarray else np.asarray(data)
+    out._version = 0
     out.grad = None
     out.label = None
-    out._signal = None
     if len(parents) == 1:
         record = parents[0].requires_grad
     else:
@@ -430,17 +633,48 @@ def _make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJ
         out.op = op
         out._parents = parents
         out._vjps = vjps
+        out._saved_versions = tuple([p._version for p in parents]) if saves else None
         if _anomaly_mode.enabled:
             on_create(out)
     else:
         out.requires_grad = False
-        out.op, out._parents, out._vjps = "", (), ()
+        out.op, out._parents, out._vjps, out._saved_versions = "", (), (), None
     return out
+
+
+def _dim_arguments(dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, op: str, default: Any = None) -> tuple:
+    """PyTorch's ``dim``/``keepdim`` or NumPy's ``axis``/``keepdims`` (either spelling, not both): (axis, keepdims)."""
+    if axis is not None:
+        if dim is not None and dim != default:
+            raise TypeError(f"{op}: give dim= or axis= (the same argument), not both")
+        dim = axis
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{op}: give keepdim= or keepdims= (the same argument), not both")
+        keepdim = keepdims
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be True or False, got {keepdim!r:.40}")
+    return dim, bool(keepdim)
+
+
+def _compare(compare: Callable[..., np.ndarray], t: Tensor, other: Any, symbol: str) -> Tensor:
+    """An elementwise comparison as a bool tensor (a mask: outside the graph, as PyTorch's)."""
+    try:
+        y = _operand_data(other, symbol)
+    except TypeError:
+        if symbol in ("==", "!="):
+            return NotImplemented  # `t == None`, `t == "a"`: Python falls back to identity
+        raise
+    try:
+        mask = compare(t._data, y)
+    except ValueError:
+        raise ValueError(f"{symbol}: shapes {t.shape} and {np.shape(y)} cannot be broadcast together") from None
+    return _make(np.asarray(mask), "", (), ())
 
 
 def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     """f applied elementwise; share = g ∘ f'(x), with f' from the rule table."""
-    x = t.data
+    x = t._data if t._data.dtype.kind == "f" else t._data.astype(np.float64)
     quiet = rule.name in _IEEE_SPECIALS
     if quiet:
         with np.errstate(all="ignore"):
@@ -457,26 +691,52 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
                 return g * local_grad(x, y, ARRAY, **params)
         return g * local_grad(x, y, ARRAY, **params)
 
-    return _make(y, rule.name, (t,), (vjp,))
+    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA)
 
 
-def _as_node(x: Any, op: str) -> Tensor:
-    """A Tensor operand as is; anything else that ``op`` accepts as a constant leaf (no gradient)."""
-    return x if isinstance(x, Tensor) else Tensor(_operand_data(x, op))
+def _as_node(x: Any, op: str, dtype: Any = np.float64) -> Tensor:
+    """A Tensor operand as is; anything else that ``op`` accepts as a constant leaf (no gradient). A Python number
+    takes ``dtype`` (its partner's precision: a number is a weak constant, as in PyTorch)."""
+    if isinstance(x, Tensor):
+        return x
+    data = _operand_data(x, op)
+    return Tensor(data if isinstance(data, np.ndarray) else np.asarray(data, dtype=dtype))
+
+
+def _as_nodes(op: str, *operands: Any) -> list[Tensor]:
+    """Several operands as nodes, numbers in the operands' common floating precision (float32 stays float32)."""
+    floats = [x._data.dtype for x in operands if isinstance(x, Tensor) and x._data.dtype.kind == "f"]
+    dtype = np.result_type(*floats) if floats else np.float64
+    return [_as_node(x, op, dtype) for x in operands]
+
+
+def _floating(x: Any, y: Any) -> tuple[Any, Any]:
+    """Bool and integer operands (masks, indices) take the other operand's floating dtype, as in PyTorch:
+    ``x * (x > 0)`` stays float32."""
+    def dtype_of(v: Any) -> Any:
+        return v.dtype if type(v) is np.ndarray and v.dtype.kind == "f" else np.float64
+
+    if type(x) is np.ndarray and x.dtype.kind != "f":
+        x = x.astype(dtype_of(y))
+    if type(y) is np.ndarray and y.dtype.kind != "f":
+        y = y.astype(dtype_of(x))
+    return x, y
 
 
 def _lift(x: Any, op: str) -> tuple[Tensor | None, np.ndarray | float]:
     """(node, data) for an operand: a Tensor is a node, an array a constant node, a number a baked constant."""
     if isinstance(x, (Tensor, np.ndarray)):
         node = _as_node(x, op)
-        return node, node.data
+        return node, node._data
     return None, _operand_data(x, op)
 
 
 def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape."""
-    a_node, x = (a, a.data) if type(a) is Tensor else _lift(a, rule.symbol)  # fast path for the common case
-    b_node, y = (None, b) if type(b) is float else (b, b.data) if type(b) is Tensor else _lift(b, rule.symbol)
+    a_node, x = (a, a._data) if type(a) is Tensor else _lift(a, rule.symbol)  # fast path for the common case
+    b_node, y = (None, b) if type(b) is float else (b, b._data) if type(b) is Tensor else _lift(b, rule.symbol)
+    if (type(x) is np.ndarray and x.dtype.kind != "f") or (type(y) is np.ndarray and y.dtype.kind != "f"):
+        x, y = _floating(x, y)
     quiet = rule.name in _IEEE_SPECIALS
     try:
         if quiet:
@@ -486,15 +746,18 @@ def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
             out = rule.forward(x, y, ARRAY)
     except ValueError:
         raise ValueError(f"{rule.name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together") from None
+    saves = rule.name not in _READS_NO_DATA
     if a_node is None:
-        return _make(out, rule.name, (b_node,), (_elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),))
+        vjp = _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet)
+        return _make(out, rule.name, (b_node,), (vjp,), saves)
     if b_node is None:
-        return _make(out, rule.name, (a_node,), (_elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),))
+        vjp = _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet)
+        return _make(out, rule.name, (a_node,), (vjp,), saves)
     vjps = (
         _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),
         _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),
     )
-    return _make(out, rule.name, (a_node, b_node), vjps)
+    return _make(out, rule.name, (a_node, b_node), vjps, saves)
 
 
 def _elementwise_vjp(
@@ -517,7 +780,7 @@ def _elementwise_vjp(
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b for 1-D and N-D operands (numpy's rules). For z = Wx: ∇_W = δxᵀ (outer product), ∇_x = Wᵀδ."""
     a_node, b_node = _as_node(a, "@"), _as_node(b, "@")
-    A, B = a_node.data, b_node.data
+    A, B = a_node._data, b_node._data
     if A.ndim == 0 or B.ndim == 0:
         raise ValueError(f"matmul: {A.shape} @ {B.shape}: both operands need at least one dimension (use *)")
     inner_a, inner_b = A.shape[-1], B.shape[0] if B.ndim == 1 else B.shape[-2]
@@ -557,7 +820,7 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     _require_tensor(W, "linear(W)")
     if b is not None:
         _require_tensor(b, "linear(b)")
-    X, Wd = x_node.data, W.data
+    X, Wd = x_node._data, W._data
     if Wd.ndim != 2 or X.ndim not in (1, 2) or X.shape[-1] != Wd.shape[1]:
         raise ValueError(
             f"linear: input of shape {X.shape} and weight of shape {Wd.shape}: need x (..., in) and W (out, in)"
@@ -566,7 +829,7 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: bias of shape {b.shape}, expected ({Wd.shape[0]},) for a weight {Wd.shape}")
     out = X @ Wd.T
     if b is not None:
-        out += b.data
+        out += b._data
     X2 = X if X.ndim == 2 else X[None, :]
 
     def vjp_x(g: np.ndarray) -> np.ndarray:
@@ -596,11 +859,12 @@ def _expand_back(g: np.ndarray, shape: tuple, axes: tuple[int, ...], keepdims: b
 
 
 def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
+    """amax/amin over ``axis``: the signal is shared evenly among tied extrema (PyTorch's rule for amax)."""
     axes = _normalize_axes(axis, t.ndim, op)
-    x = t.data
+    x = t._data
     if x.size == 0:
         raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
-    reduce = np.max if op == "max" else np.min
+    reduce = np.max if op == "amax" else np.min
     kept = reduce(x, axis=axes, keepdims=True)
     out = kept if keepdims else kept.reshape([n for i, n in enumerate(x.shape) if i not in axes])
 
@@ -609,7 +873,56 @@ def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
         share = hits / hits.sum(axis=axes, keepdims=True)
         return share * _expand_back(g, x.shape, axes, keepdims)
 
-    return _make(out, op, (t,), (vjp,))
+    return _make(out, op[1:], (t,), (vjp,))
+
+
+def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, op: str) -> Any:
+    """``max()`` → the extreme element; ``max(dim)`` → ``(values, indices)`` along one axis, as PyTorch."""
+    dim, keepdim = _dim_arguments(dim, axis, keepdim, keepdims, op)
+    if dim is None:
+        return _extremum(t, None, keepdim, "a" + op)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}(dim) takes one dim, as PyTorch, got {dim!r}; for several axes use a{op}(dim={dim!r})")
+    axes = _normalize_axes(dim, t.ndim, op)
+    x = t._data
+    if x.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    if not axes:  # a 0-d tensor: its element, at index 0
+        return ValuesIndices(_make(x.copy(), op, (t,), (lambda g: g,), saves=False), _make(np.asarray(0), "", (), ()))
+    (ax,) = axes
+    picked = (np.argmax if op == "max" else np.argmin)(x, axis=ax, keepdims=True)  # the first extreme, or first NaN
+    values = np.take_along_axis(x, picked, axis=ax)
+    shape = x.shape
+
+    def vjp(g: np.ndarray) -> np.ndarray:
+        grad = np.zeros(shape, dtype=g.dtype)
+        np.put_along_axis(grad, picked, g if keepdim else np.expand_dims(g, ax), axis=ax)
+        return grad
+
+    if not keepdim:
+        values, picked_out = np.squeeze(values, ax), np.squeeze(picked, ax)
+    else:
+        picked_out = picked
+    return ValuesIndices(
+        _make(values, op, (t,), (vjp,), saves=False), _make(picked_out.astype(np.int64), "", (), ())
+    )
+
+
+def _arg_extremum(t: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    """argmax/argmin: int64 indices, outside the graph; ``dim=None`` indexes the flattened tensor."""
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op} takes one dim or None, got {dim!r}")
+    x = t._data
+    if x.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    find = np.argmax if op == "argmax" else np.argmin
+    if dim is None:
+        index = np.asarray(find(x))
+        index = index.reshape((1,) * x.ndim) if keepdim else index
+    else:
+        axes = _normalize_axes(dim, t.ndim, op)
+        index = find(x, axis=axes[0], keepdims=keepdim) if axes else np.asarray(0)
+    return _make(np.asarray(index, dtype=np.int64), "", (), ())
 
 
 def _tensors(items: Sequence[Any], op: str) -> list[Tensor]:
@@ -623,7 +936,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     parts = _tensors(tensors, "concat")
     axis = _int_argument(axis, "concat: axis")
     try:
-        out = np.concatenate([p.data for p in parts], axis=axis)
+        out = np.concatenate([p._data for p in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
         raise ValueError(f"concat: shapes {[p.shape for p in parts]} along axis {axis}: {error}") from None
     bounds = np.cumsum([p.shape[axis] for p in parts])[:-1]
@@ -632,7 +945,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     def share(i: int) -> VJP:
         return lambda g: np.split(g, bounds, axis=axis)[i]
 
-    return _make(out, "concat", tuple(parts), tuple(share(i) for i in range(len(parts))))
+    return _make(out, "concat", tuple(parts), tuple(share(i) for i in range(len(parts))), saves=False)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -640,7 +953,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     parts = _tensors(tensors, "stack")
     axis = _int_argument(axis, "stack: axis")
     try:
-        out = np.stack([p.data for p in parts], axis=axis)
+        out = np.stack([p._data for p in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
         raise ValueError(f"stack: shapes {[p.shape for p in parts]} along axis {axis}: {error}") from None
     axis = axis % out.ndim
@@ -648,7 +961,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     def share(i: int) -> VJP:
         return lambda g: np.take(g, i, axis=axis)
 
-    return _make(out, "stack", tuple(parts), tuple(share(i) for i in range(len(parts))))
+    return _make(out, "stack", tuple(parts), tuple(share(i) for i in range(len(parts))), saves=False)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -662,8 +975,8 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
-    a, b = _as_node(a, op), _as_node(b, op)
-    x, y = a.data, b.data
+    a, b = _as_nodes(op, a, b)
+    x, y = _floating(a._data, b._data)
     try:
         out = np.maximum(x, y) if sign > 0 else np.minimum(x, y)
     except ValueError:
@@ -674,20 +987,21 @@ def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
         op,
         (a, b),
         (lambda g: unbroadcast(g * weight_a, x.shape), lambda g: unbroadcast(g * (1 - weight_a), y.shape)),
+        saves=False,
     )
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` holds, else ``b``. The unselected branch gets a zero share, but NaN in its
     *own* gradient still poisons its parents (``where(x > 0, sqrt(x), 0)`` at x < 0): mask the input instead."""
-    raw = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    raw = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"where: the condition must be a boolean mask (array, Tensor or bool), got {raw.dtype} "
                         f"from {type(condition).__name__}")
     mask = raw.astype(bool)
-    a, b = _as_node(a, "where"), _as_node(b, "where")
+    a, b = _as_nodes("where", a, b)
     try:
-        out = np.where(mask, a.data, b.data)
+        out = np.where(mask, *_floating(a._data, b._data))
     except ValueError:
         raise ValueError(f"where: shapes {mask.shape}, {a.shape}, {b.shape} cannot be broadcast together") from None
     return _make(
@@ -698,6 +1012,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
             lambda g: unbroadcast(np.where(mask, g, 0.0), a.shape),
             lambda g: unbroadcast(np.where(mask, 0.0, g), b.shape),
         ),
+        saves=False,
     )
 
 
@@ -706,13 +1021,13 @@ def clip(t: Tensor, low: float | None = None, high: float | None = None) -> Tens
     _require_tensor(t, "clip")
     if low is None and high is None:
         raise ValueError("clip needs low, high or both")
-    x = t.data
+    x = t._data
     lo = -np.inf if low is None else real_number(low, "clip(low)", finite=False)
     hi = np.inf if high is None else real_number(high, "clip(high)", finite=False)
     if lo > hi:
         raise ValueError(f"clip: low {lo} is greater than high {hi}")
     inside = (x >= lo) & (x <= hi)
-    return _make(np.clip(x, lo, hi), "clip", (t,), (lambda g: g * inside,))
+    return _make(np.clip(x, lo, hi), "clip", (t,), (lambda g: g * inside,), saves=False)
 
 
 def _require_tensor(t: Any, what: str) -> None:
@@ -732,7 +1047,7 @@ def _softmax_axes(t: Any, axis: Any, op: str) -> tuple[int, ...]:
 def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x (no overflow); share = g · softmax(x)."""
     axes = _softmax_axes(t, axis, "logsumexp")
-    x = t.data
+    x = t._data
     m = np.max(x, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     kept = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
@@ -743,7 +1058,7 @@ def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
 def softmax(t: Tensor, axis: int = -1) -> Tensor:
     """yᵢ = e^{xᵢ − m} / Σⱼ e^{xⱼ − m}; share = y ∘ (g − Σ g∘y)."""
     axes = _softmax_axes(t, axis, "softmax")
-    x = t.data
+    x = t._data
     e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     y = e / e.sum(axis=axes, keepdims=True)
     return _make(y, "softmax", (t,), (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),))
@@ -763,7 +1078,7 @@ def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
         )
     if y.size and (y.min() < 0 or y.max() >= logits.shape[1]):
         raise ValueError(f"softmax_cross_entropy: targets must be class indices in [0, {logits.shape[1]})")
-    x = logits.data
+    x = logits._data
     n = x.shape[0]
     shifted = x - np.max(x, axis=1, keepdims=True)
     log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
@@ -775,13 +1090,13 @@ def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
         share[rows, y] -= 1.0
         return share * (g / n)
 
-    return _make(np.asarray(loss, dtype=x.dtype), "softmax_cross_entropy", (logits,), (vjp,))
+    return _make(np.asarray(loss, dtype=x.dtype), "softmax_cross_entropy", (logits,), (vjp,), saves=False)
 
 
 def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     """x − logsumexp(x); share = g − softmax(x) · Σ g."""
     axes = _softmax_axes(t, axis, "log_softmax")
-    x = t.data
+    x = t._data
     shifted = x - np.max(x, axis=axes, keepdims=True)
     y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
     return _make(y, "log_softmax", (t,), (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),))

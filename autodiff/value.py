@@ -41,7 +41,7 @@ class Value(Operators):
     training steps.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "_parents", "_local_grads", "_const", "_signal", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "_parents", "_local_grads", "_const", "__weakref__")
     __array_ufunc__ = None  # numpy must hand `array + value` back to us instead of looping over elements
 
     def __init__(self, data: Number, label: str | None = None) -> None:
@@ -56,7 +56,6 @@ class Value(Operators):
         self._parents: tuple[Value, ...] = ()
         self._local_grads: tuple[float, ...] = ()
         self._const: tuple | None = None
-        self._signal = None
 
     # ---- graph protocol (see autodiff.graph) -------------------------------------------------------------
     @property
@@ -74,7 +73,9 @@ class Value(Operators):
         """For ``v + 1``, ``2 * v``, ``1 - v``: (operand position, the number); a constant is not a node."""
         return self._const
 
+    @property
     def is_leaf(self) -> bool:
+        """True for a value no operation produced (an input or a weight), as PyTorch's ``is_leaf``."""
         return not self._parents
 
     def _chain(self, error_signal: float) -> list[float]:
@@ -155,7 +156,6 @@ def _node(
     out.data = data
     out.grad = 0.0
     out.label = None
-    out._signal = None
     if _grad_mode.enabled:
         out.op = op
         out._parents = parents

@@ -83,6 +83,8 @@ def assign(p: Any, new: np.ndarray) -> None:
     """Write θ's new value into the parameter in place (the same object stays in the model)."""
     if is_tensor_like(p):
         p.data[...] = new
+        if hasattr(p, "_version"):  # an in-place change: a graph built before it can no longer backpropagate
+            p._version += 1
     else:
         p.data = float(new)
 
@@ -180,7 +182,7 @@ class Optimizer:
             if not _is_param(p):
                 raise TypeError(f"optimizer can only optimize Values and Tensors, but params[{i}] is {_describe(p)}")
             is_leaf = getattr(p, "is_leaf", True)
-            if not (is_leaf() if callable(is_leaf) else is_leaf):
+            if not (is_leaf if callable(is_leaf) else is_leaf):
                 raise ValueError(f"can't optimize a non-leaf parameter (params[{i}] was computed from others)")
         group = {**self.defaults, **param_group, "params": params}
         self._validate(group)

@@ -64,7 +64,7 @@ ROWS = [
     case("max() of empty", lambda w: Tensor(np.zeros(0)).max(), ValueError, r"cannot reduce an empty tensor"),
     case("reshape(5)", lambda w: w.x.reshape(5), ValueError, r"cannot reshape a tensor of shape \(2, 3\) into \(5,\)"),
     case("reshape('a')", lambda w: w.x.reshape("a"), TypeError, r"reshape.*int"),
-    case("transpose(0, 0)", lambda w: w.x.transpose(0, 0), ValueError, r"not a permutation of the 2 axes"),
+    case("permute(0, 0)", lambda w: w.x.permute(0, 0), ValueError, r"not a permutation of the 2 axes"),
     case("transpose('a', 'b')", lambda w: w.x.transpose("a", "b"), TypeError, r"transpose.*int"),
     case("squeeze(0)", lambda w: w.x.squeeze(0), ValueError, r"axis 0 of shape \(2, 3\) does not have size 1"),
     case("unsqueeze(9)", lambda w: w.x.unsqueeze(9), ValueError, r"axis 9 is out of range"),

@@ -272,7 +272,7 @@ def test_no_grad_records_nothing():
             recorded = x * w
     assert is_grad_enabled()
     for out in outs:
-        assert out.parents == () and out.local_grads == () and out.op == "" and out.is_leaf()
+        assert out.parents == () and out.local_grads == () and out.op == "" and out.is_leaf
     assert (outs[0].data, outs[1].data, outs[2].data, outs[3].data) == (6.0, 3.0, 4.0, 8.0)
     assert recorded.parents == (x, w)
     outs[0].backward()
@@ -382,7 +382,7 @@ def test_backward_steps_one_step_per_node_in_reverse_topological_order():
     received = {}
     for step in steps:
         assert step.error_signal == step.node.grad
-        if step.node.is_leaf():
+        if step.node.is_leaf:
             assert tuple(step.shares) == () and step.sent == []
         else:
             assert tuple(step.shares) == tuple(g * step.error_signal for g in step.node.local_grads)

@@ -30,17 +30,23 @@ def leaf(data, dtype=np.float64):
         np.array([1, 2], dtype=np.int8),
         np.array([3], dtype=np.uint16),
         np.array([1.0, 2.0]),
-        True,
-        [True, False],
-        np.array([True, False]),
     ],
 )
-def test_default_dtype_is_float64_and_ints_bools_are_converted(data):
+def test_default_dtype_is_float64_and_ints_are_converted(data):
     t = Tensor(data)
     assert t.dtype == np.float64 and t.data.dtype == np.float64
     assert isinstance(t.data, np.ndarray)
     np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float64))
     assert t.shape == np.shape(data)
+
+
+@pytest.mark.parametrize("data", [True, [True, False], np.array([True, False])])
+def test_bools_stay_bool_masks_as_pytorch(data):
+    t = Tensor(data)
+    assert t.dtype == np.bool_ and t.shape == np.shape(data)
+    np.testing.assert_array_equal(t.data, np.asarray(data))
+    with pytest.raises(TypeError, match="only floating-point tensors can require grad, got dtype bool"):
+        Tensor(data, requires_grad=True)
 
 
 def test_float32_is_kept():
@@ -261,7 +267,8 @@ def test_broadcasting_errors_name_the_op_and_both_shapes(name, right_is_array):
     "make, name",
     [
         (lambda t: t.reshape(5, 5), "reshape"),
-        (lambda t: t.transpose(0, 0), "transpose"),
+        (lambda t: t.transpose(0, 2), "transpose"),
+        (lambda t: t.permute(0, 0), "permute"),
         (lambda t: t.squeeze(0), "squeeze"),
         (lambda t: t.sum(axis=2), "sum"),
         (lambda t: t.max(axis=-3), "max"),
@@ -318,10 +325,12 @@ ALL_OPS = {
     "sum": lambda p, q: q.sum(axis=0),
     "sum_all": lambda p, q: q.sum(),
     "mean": lambda p, q: q.mean(axis=(0, 1), keepdims=True),
-    "max": lambda p, q: q.max(axis=1),
+    "max": lambda p, q: q.max(axis=1).values,
+    "amax": lambda p, q: q.amax(axis=1),
     "min": lambda p, q: q.min(),
     "reshape": lambda p, q: q.reshape(2, 6),
     "transpose": lambda p, q: q.transpose(1, 0),
+    "permute": lambda p, q: q.permute(1, 0),
     "T": lambda p, q: q.T,
     "squeeze": lambda p, q: q.reshape(1, 3, 4).squeeze(),
     "unsqueeze": lambda p, q: q.unsqueeze(1),
@@ -407,7 +416,7 @@ def test_no_grad_records_nothing():
         w = autodiff.softmax(x, axis=0)
     assert autodiff.is_grad_enabled()
     for t in (y, z, w):
-        assert not t.requires_grad and t.parents == () and t.is_leaf()
+        assert not t.requires_grad and t.parents == () and t.is_leaf
     with pytest.raises(RuntimeError):
         y.backward()
     assert x.grad is None

@@ -372,8 +372,8 @@ def axis_specs(draw, ndim, allow_none=True):
 REDUCTIONS = {
     "sum": (lambda t, axis, keepdims: t.sum(axis=axis, keepdims=keepdims), anp.sum, "smooth"),
     "mean": (lambda t, axis, keepdims: t.mean(axis=axis, keepdims=keepdims), anp.mean, "smooth"),
-    "max": (lambda t, axis, keepdims: t.max(axis=axis, keepdims=keepdims), anp.max, "distinct"),
-    "min": (lambda t, axis, keepdims: t.min(axis=axis, keepdims=keepdims), anp.min, "distinct"),
+    "amax": (lambda t, axis, keepdims: t.amax(axis=axis, keepdims=keepdims), anp.max, "distinct"),
+    "amin": (lambda t, axis, keepdims: t.amin(dim=axis, keepdim=keepdims), anp.min, "distinct"),
 }
 
 
@@ -403,8 +403,8 @@ def test_reductions_of_a_0d_tensor(name):
 
 def test_max_min_share_gradient_evenly_among_ties():
     x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [5.0, 0.0, -1.0]])
-    for method, ref in (("max", anp.max), ("min", anp.min)):
-        t = Tensor(x if method == "max" else -x, requires_grad=True)
+    for method, ref in (("amax", anp.max), ("amin", anp.min)):
+        t = Tensor(x if method == "amax" else -x, requires_grad=True)
         getattr(t, method)(axis=1).backward(np.array([6.0, 6.0, 6.0]))
         expected = np.array([[0.0, 3.0, 3.0], [2.0, 2.0, 2.0], [6.0, 0.0, 0.0]])
         np.testing.assert_array_equal(t.grad, expected)
@@ -415,8 +415,26 @@ def test_max_min_share_gradient_evenly_among_ties():
     t.max().backward()
     np.testing.assert_array_equal(t.grad, np.where(x == 5.0, 1.0, 0.0))
     t = Tensor(np.array([[4.0, 1.0], [4.0, 4.0]]), requires_grad=True)
-    t.max(axis=(0, 1), keepdims=True).backward(np.array([[3.0]]))
+    t.amax(axis=(0, 1), keepdims=True).backward(np.array([[3.0]]))
     np.testing.assert_array_equal(t.grad, [[1.0, 0.0], [1.0, 1.0]])
+
+
+def test_max_along_a_dim_sends_the_signal_to_the_index_it_picked():
+    """PyTorch's max(dim)/min(dim): (values, indices); the first extreme is picked and alone gets the signal."""
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [5.0, 0.0, -1.0]])
+    t = Tensor(x, requires_grad=True)
+    values, indices = t.max(1)
+    assert values.requires_grad and not indices.requires_grad and indices.dtype == np.int64
+    np.testing.assert_array_equal(values.data, [3.0, 2.0, 5.0])
+    np.testing.assert_array_equal(indices.data, [1, 0, 0])  # torch.tensor(x).max(1).indices
+    values.backward(np.array([6.0, 7.0, 8.0]))
+    np.testing.assert_array_equal(t.grad, [[0.0, 6.0, 0.0], [7.0, 0.0, 0.0], [8.0, 0.0, 0.0]])
+    lows = t.min(dim=0, keepdim=True)
+    assert lows.values.shape == (1, 3) and lows.indices.shape == (1, 3)
+    np.testing.assert_array_equal(lows.indices.data, [[0, 2, 2]])
+    np.testing.assert_array_equal(t.argmax(1).data, [1, 0, 0])
+    np.testing.assert_array_equal(t.argmin(dim=1, keepdim=True).data, [[0], [0], [2]])
+    assert t.argmax().item() == 6 and t.argmin().item() == 8  # flattened, as torch
 
 
 def test_maximum_minimum_split_evenly_on_equal_inputs():
@@ -437,7 +455,7 @@ def test_maximum_minimum_split_evenly_on_equal_inputs():
             np.testing.assert_allclose(mine, vjp(g), rtol=0, atol=1e-15)
 
 
-@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("name", ["amax", "amin"])
 @pytest.mark.parametrize("keepdims", [False, True])
 @FEW
 @given(data=st.data(), seed=seeds)
@@ -491,11 +509,27 @@ def test_transpose_and_permute(data, seed):
     negative = tuple(p - len(shape) for p in perm)  # the same permutation written with negative axes
     rng = np.random.default_rng(seed)
     x = values("smooth", rng, shape)
-    check(lambda t: t.transpose(*perm), lambda a: anp.transpose(a, perm), [x], rng)
-    check(lambda t: t.transpose(perm), lambda a: anp.transpose(a, perm), [x], rng)
+    check(lambda t: t.permute(*perm), lambda a: anp.transpose(a, perm), [x], rng)
+    check(lambda t: t.permute(perm), lambda a: anp.transpose(a, perm), [x], rng)
     check(lambda t: t.permute(*negative), lambda a: anp.transpose(a, perm), [x], rng)
-    check(lambda t: t.transpose(), lambda a: anp.transpose(a), [x], rng)
-    check(lambda t: t.T, lambda a: a.T, [x], rng)
+    check(lambda t: t.T, lambda a: anp.transpose(a), [x], rng)
+    if len(shape) >= 2:  # PyTorch's transpose(dim0, dim1) swaps two axes (numpy's swapaxes)
+        i, j = data.draw(st.integers(0, len(shape) - 1)), data.draw(st.integers(-len(shape), -1))
+        check(lambda t: t.transpose(i, j), lambda a: anp.swapaxes(a, i, j), [x], rng)
+
+
+def test_transpose_of_a_matrix_swaps_its_axes_as_pytorch():
+    """Regression: transpose(0, 1) on a 2-D tensor used to return it unchanged (numpy's axes semantics)."""
+    W = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    for swapped in (W.transpose(0, 1), W.transpose(1, 0), W.transpose(-1, 0), W.t(), W.T):
+        np.testing.assert_array_equal(swapped.data, [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])
+    W.transpose(0, 1).backward(np.arange(6.0).reshape(3, 2))
+    np.testing.assert_array_equal(W.grad, [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]])
+    np.testing.assert_array_equal(W.transpose(0, 0).data, W.data)
+    with pytest.raises(TypeError, match="use permute"):
+        W.transpose((1, 0))
+    with pytest.raises(ValueError, match="at most 2 dimensions"):
+        Tensor(np.ones((2, 2, 2))).t()
 
 
 @FEW

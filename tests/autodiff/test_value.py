@@ -235,7 +235,7 @@ def test_local_grads_are_stored_on_the_edges():
     assert s.local_grads == (s.data * (1 - s.data),)
     c = 5.0 - x
     assert c.parents == (x,) and c.local_grads == (-1.0,) and c.const == (0, 5.0)
-    assert x.is_leaf() and x.op == "" and not z.is_leaf()
+    assert x.is_leaf and x.op == "" and not z.is_leaf
 
 
 # ---- hand-derived values ---------------------------------------------------------------------------------------

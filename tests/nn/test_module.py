@@ -29,7 +29,7 @@ def assert_same(model: Module, before: dict) -> None:
 # ---- Parameter --------------------------------------------------------------------------------------------------
 def test_parameter_is_a_trainable_leaf_tensor():
     p = Parameter([[1.0, 2.0]], label="W")
-    assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf() and p.label == "W"
+    assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf and p.label == "W"
     assert is_parameter(p)
     assert repr(p) == "Parameter([[1., 2.]], label='W')"
     assert repr(Parameter(np.eye(2))) == "Parameter([[1., 0.],\n           [0., 1.]])"  # rows aligned

@@ -114,7 +114,7 @@ def test_parameters_and_named_parameters():
     named = list(mlp.named_parameters())
     assert [p for _, p in named] == params
     assert len({id(p) for p in params}) == len(params) == 2 * 3 + 3 + 3 + 1
-    assert all(isinstance(p, Value) and p.is_leaf() for p in params)
+    assert all(isinstance(p, Value) and p.is_leaf for p in params)
     names = [n for n, _ in named]
     assert len(set(names)) == len(names)
     assert names[0] == "layers.0.neurons.0.w.0" and "layers.1.neurons.0.b" in names
