@@ -6,7 +6,8 @@ The derivatives are written in terms of the input ``x`` and the output ``y = f(x
 (``σ'(z) = σ(z)(1 − σ(z))`` is ``y * (1 - y)``), so the forward result is reused, never recomputed.
 
 Non-differentiable points follow PyTorch: relu'(0) = 0, |x|'(0) = 0, hardtanh'(±1) = 0 (the notes' piecewise
-formula says 1 at the boundary; PyTorch and we say 0), leaky'(0) = k.
+formula says 1 at the boundary; PyTorch and we say 0), leaky'(0) = k. So do NaN and ±inf inputs: relu'(NaN) =
+hardtanh'(NaN) = ELU'(NaN) = 1 (each is "0 on its flat side, else 1"), softsign'(±inf) = NaN.
 Floating-point edge cases follow IEEE/PyTorch rather than raising: log(0) = −inf, log(−1) = nan,
 exp(1000) = inf, 0⁻¹ = inf; see :func:`on_arrays`.
 """
@@ -133,7 +134,10 @@ UNARY: dict[str, UnaryRule] = {
         UnaryRule("tanh", lambda x, m: m.tanh(x), lambda x, y, m: 1 - y * y, "tanh'(z) = 1 − tanh²(z)"),
         UnaryRule("sigmoid", _sigmoid, lambda x, y, m: y * (1 - y), "σ'(z) = σ(z)(1 − σ(z))"),
         UnaryRule(
-            "relu", lambda x, m: m.maximum(x, 0.0), lambda x, y, m: 1.0 * (x > 0), "rect'(z) = 1 if z > 0 else 0"
+            "relu",
+            lambda x, m: m.maximum(x, 0.0),
+            lambda x, y, m: 1.0 - 1.0 * (x <= 0),
+            "rect'(z) = 0 if z ≤ 0 else 1 (1 at NaN, as PyTorch)",
         ),
         UnaryRule(
             "leaky_relu",
@@ -144,20 +148,20 @@ UNARY: dict[str, UnaryRule] = {
         UnaryRule(
             "elu",
             lambda x, m, alpha: m.where(x > 0, x, alpha * m.expm1(m.minimum(x, 0.0))),
-            lambda x, y, m, alpha: m.where(x > 0, 1.0, y + alpha),
-            "ELU'(z) = 1 if z > 0 else α·e^z = ELU(z) + α",
+            lambda x, y, m, alpha: m.where(x <= 0, alpha * m.exp(m.minimum(x, 0.0)), 1.0),
+            "ELU'(z) = α·e^z if z ≤ 0 else 1  (= ELU(z) + α, which cancels to 0 below z ≈ −37)",
         ),
         UnaryRule(
             "hardtanh",
             lambda x, m: m.minimum(m.maximum(x, -1.0), 1.0),
-            lambda x, y, m: 1.0 * ((x > -1) & (x < 1)),
-            "hardtanh'(z) = 1 if −1 < z < 1 else 0",
+            lambda x, y, m: 1.0 - 1.0 * ((x <= -1) | (x >= 1)),
+            "hardtanh'(z) = 0 if z ≤ −1 or z ≥ 1 else 1 (1 at NaN, as PyTorch)",
         ),
         UnaryRule(
             "softsign",
             lambda x, m: x / (1 + m.abs(x)),
-            lambda x, y, m: 1 / ((1 + m.abs(x)) * (1 + m.abs(x))),
-            "softsign'(z) = 1/(1 + |z|)²  (the notes' sgn(z)/(1 + z)² is wrong)",
+            lambda x, y, m: 1 / ((1 + m.abs(x)) * (1 + m.abs(x))) + 0.0 * x,
+            "softsign'(z) = 1/(1 + |z|)², NaN at ±inf as PyTorch  (the notes' sgn(z)/(1 + z)² is wrong)",
         ),
     ]
 }

@@ -44,7 +44,8 @@ __all__ = [
 
 VJP = Callable[[np.ndarray], np.ndarray]
 Dims = int | Sequence[int] | None
-_IEEE_SPECIALS = {"exp", "log", "sqrt", "pow_const", "div", "pow"}  # may meet inf/nan: silence numpy as PyTorch
+# ops that may meet inf/nan: numpy is silenced there, as PyTorch is
+_IEEE_SPECIALS = {"exp", "log", "sqrt", "pow_const", "div", "pow", "softsign"}
 _READS_NO_DATA = {"add", "sub", "neg"}  # rules whose local derivatives are constants: nothing saved to go stale
 
 
@@ -981,12 +982,14 @@ def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
         out = np.maximum(x, y) if sign > 0 else np.minimum(x, y)
     except ValueError:
         raise ValueError(f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast together") from None
-    weight_a = 1.0 * (sign * x > sign * y) + 0.5 * (x == y)
+    tie = 0.5 * (x == y)  # PyTorch: a tie splits the signal; a NaN operand makes both sides take all of it
+    weight_a = (np.where(sign * x < sign * y, 0.0, 1.0) - tie).astype(out.dtype, copy=False)
+    weight_b = (np.where(sign * x > sign * y, 0.0, 1.0) - tie).astype(out.dtype, copy=False)
     return _make(
         out,
         op,
         (a, b),
-        (lambda g: unbroadcast(g * weight_a, x.shape), lambda g: unbroadcast(g * (1 - weight_a), y.shape)),
+        (lambda g: unbroadcast(g * weight_a, x.shape), lambda g: unbroadcast(g * weight_b, y.shape)),
         saves=False,
     )
 
