@@ -110,15 +110,48 @@ def _tolerance(value: Any, name: str, *, positive: bool = False) -> float:
     return x
 
 
+def _guarded(names: list[str], nodes: list[Any], run: Callable[[], Any]) -> Any:
+    """``run()``, then every input exactly as it was before; a RuntimeError if ``f`` itself changed one."""
+    before = [np.array(x.data, copy=True) for x in nodes]
+
+    def restore() -> list[str]:
+        changed = []
+        for name, node, original in zip(names, nodes, before):
+            now = np.asarray(node.data)
+            if now.shape != original.shape or now.tobytes() != original.tobytes():
+                changed.append(name)
+                _restore(node, original)
+        return changed
+
+    try:
+        result = run()
+    except BaseException:
+        restore()
+        raise
+    changed = restore()
+    if changed:
+        raise RuntimeError(
+            f"gradcheck: f modified its input {', '.join(map(repr, changed))} (its .data changed while f ran); "
+            "the inputs are restored, but no gradient check is meaningful when f changes the point it is "
+            "evaluated at: compute on new values (x * 2, not x.data *= 2)"
+        )
+    return result
+
+
 def numerical_grad(f: Callable[..., Any], inputs: Any, eps: float = 1e-6) -> Any:
     """Centered-difference gradient of the scalar ``f(*inputs)`` with respect to every element of every input.
 
     Returns a float per ``Value`` and an array per ``Tensor`` (a list when ``inputs`` is a list). Every
-    element is restored to its exact original value, even if ``f`` raises.
+    element is restored to its exact original value, even if ``f`` raises; an ``f`` that modifies its inputs is
+    refused (a RuntimeError saying so), with every input restored.
     """
     _check_callable(f)
     eps = _tolerance(eps, "eps", positive=True)
-    _, nodes, single = _named_inputs(inputs)
+    names, nodes, single = _named_inputs(inputs)
+    return _guarded(names, nodes, lambda: _numerical_grads(f, nodes, eps, single))
+
+
+def _numerical_grads(f: Callable[..., Any], nodes: list[Any], eps: float, single: bool) -> Any:
     grads = []
     with no_grad():
         for node in nodes:
@@ -258,7 +291,8 @@ def gradcheck(
     (J(θ + εu) − J(θ − εu)) / 2ε against ∇J·u (the rows then index directions, not elements).
 
     ``.grad`` of every leaf and every input value are left exactly as they were. A graph cut silently (a value
-    re-created from ``.data``) shows up as a failing row.
+    re-created from ``.data``) shows up as a failing row; an ``f`` that modifies its inputs is refused with a
+    RuntimeError ("f modified its input ..."), every input restored.
     """
     _check_callable(f)
     eps, atol, rtol = _tolerance(eps, "eps", positive=True), _tolerance(atol, "atol"), _tolerance(rtol, "rtol")
@@ -280,9 +314,16 @@ def gradcheck(
             "dominated by round-off in lower precision; expect failures",
             stacklevel=2,
         )
+    return _guarded(names, nodes, lambda: _gradcheck(f, names, nodes, eps, atol, rtol, fast, n_directions, seed))
+
+
+def _gradcheck(
+    f: Callable[..., Any], names: list[str], nodes: list[Any], eps: float, atol: float, rtol: float, fast: bool,
+    n_directions: int, seed: int,
+) -> GradcheckReport:  # fmt: skip
     analytic = _analytic_grad(f, nodes)
     if not fast:
-        numeric = numerical_grad(f, nodes, eps)
+        numeric = _numerical_grads(f, nodes, eps, single=False)
         rows = [_compare(n, np.asarray(a), np.asarray(g), atol, rtol) for n, a, g in zip(names, analytic, numeric)]
         return GradcheckReport(tuple(rows), eps, atol, rtol)
     rng = np.random.default_rng(seed)
@@ -310,8 +351,10 @@ def gradcheck(
 
 
 def _restore(node: Any, original: np.ndarray) -> None:
-    if isinstance(node.data, np.ndarray):
+    if isinstance(node.data, np.ndarray) and node.data.shape == original.shape:
         node.data[...] = original
+    elif isinstance(node.data, np.ndarray) or original.ndim:
+        node.data = original.copy()
     else:
         node.data = float(original)
 

@@ -3,11 +3,12 @@
 import math
 import warnings
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autodiff import GradcheckReport, GradcheckRow, Value, gradcheck, numerical_grad, weighted_sum
+from autodiff import GradcheckReport, GradcheckRow, Tensor, Value, gradcheck, numerical_grad, weighted_sum
 
 HEADER_LINES = 2
 
@@ -266,3 +267,30 @@ def test_bad_arguments_raise():
     with pytest.raises(TypeError):
         numerical_grad(f, [None])
     assert x.grad == 0.0 and x.data == 1.0
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_an_f_that_modifies_its_input_is_named_and_every_input_restored(fast):
+    """Regression: only the perturbed element was restored and the report said just FAILED."""
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True, label="x")
+    w = Value(0.5, "w")
+    before_x, before_w = x.data.copy(), w.data
+
+    def f(t):
+        t.data *= 1.5  # a learner's "in-place" step inside the function under test
+        return (t * t).sum()
+
+    with pytest.raises(RuntimeError, match=r"f modified its input 'x'"):
+        gradcheck(f, x, fast=fast)
+    np.testing.assert_array_equal(x.data, before_x)
+
+    def g(v):
+        v.data += 1.0
+        return v * v
+
+    with pytest.raises(RuntimeError, match=r"f modified its input 'w'"):
+        gradcheck(g, w)
+    assert w.data == before_w
+    with pytest.raises(RuntimeError, match="f modified its input"):
+        numerical_grad(f, [x])
+    np.testing.assert_array_equal(x.data, before_x)
