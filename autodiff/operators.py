@@ -91,6 +91,12 @@ class Operators:
     def log(self) -> Any:
         return self._apply_unary(UNARY["log"])
 
+    def log2(self) -> Any:
+        return self._apply_unary(UNARY["log2"])
+
+    def log10(self) -> Any:
+        return self._apply_unary(UNARY["log10"])
+
     def sqrt(self) -> Any:
         return self._apply_unary(UNARY["sqrt"])
 
@@ -114,3 +120,19 @@ class Operators:
 
     def softsign(self) -> Any:
         return self._apply_unary(UNARY["softsign"])
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Any:
+        """log(1 + e^{βz})/β, and z itself where βz > threshold (PyTorch's defaults and rule)."""
+        beta, threshold = real_number(beta, "softplus(beta=...)"), real_number(threshold, "softplus(threshold=...)")
+        if beta <= 0:
+            raise ValueError(f"softplus(beta=...) must be > 0, got {beta}")
+        return self._apply_unary(UNARY["softplus"], beta=beta, threshold=threshold)
+
+    def silu(self) -> Any:
+        return self._apply_unary(UNARY["silu"])
+
+    def gelu(self, approximate: str = "none") -> Any:
+        """z·Φ(z) with the exact normal CDF (PyTorch's default ``approximate='none'``; 'tanh' is not offered)."""
+        if approximate != "none":
+            raise ValueError(f"gelu(approximate=...): only 'none' (the exact erf form) is offered, got {approximate!r}")
+        return self._apply_unary(UNARY["gelu"])

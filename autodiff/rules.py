@@ -24,12 +24,23 @@ import numpy as np
 __all__ = ["UnaryRule", "BinaryRule", "UNARY", "BINARY", "SCALAR", "ARRAY", "on_arrays"]
 
 
+def _erf(x: Any) -> Any:
+    """The error function on arrays (SciPy's, which scikit-learn already brings; numpy has none)."""
+    from scipy.special import erf
+
+    return erf(x)
+
+
 class SCALAR:
     """Math on Python floats (fast; raises on domain errors, which :func:`evaluate` turns into IEEE results)."""
 
     exp = staticmethod(math.exp)
     expm1 = staticmethod(math.expm1)
     log = staticmethod(math.log)
+    log1p = staticmethod(math.log1p)
+    log2 = staticmethod(math.log2)
+    log10 = staticmethod(math.log10)
+    erf = staticmethod(math.erf)
     sqrt = staticmethod(math.sqrt)
     tanh = staticmethod(math.tanh)
     abs = staticmethod(abs)
@@ -52,6 +63,10 @@ class ARRAY:
     exp = staticmethod(np.exp)
     expm1 = staticmethod(np.expm1)
     log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    log2 = staticmethod(np.log2)
+    log10 = staticmethod(np.log10)
+    erf = staticmethod(_erf)
     sqrt = staticmethod(np.sqrt)
     tanh = staticmethod(np.tanh)
     abs = staticmethod(np.abs)
@@ -112,6 +127,14 @@ def _sigmoid(z: Any, m: Any) -> Any:
     return m.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+_LN2, _LN10, _SQRT_2PI = math.log(2.0), math.log(10.0), math.sqrt(2.0 * math.pi)
+
+
+def _normal_cdf(x: Any, m: Any) -> Any:
+    """Φ(z) = (1 + erf(z/√2)) / 2."""
+    return 0.5 * (1.0 + m.erf(x / math.sqrt(2.0)))
+
+
 def _sign(x: Any) -> Any:
     """sgn(x) ∈ {−1, 0, 1}, with sgn(0) = 0 (so |x|'(0) = 0, as PyTorch)."""
     return 1.0 * (x > 0) - 1.0 * (x < 0)
@@ -124,6 +147,8 @@ UNARY: dict[str, UnaryRule] = {
         UnaryRule("abs", lambda x, m: m.abs(x), lambda x, y, m: _sign(x), "|z|' = sgn(z), 0 at z = 0"),
         UnaryRule("exp", lambda x, m: m.exp(x), lambda x, y, m: y, "exp'(z) = exp(z)"),
         UnaryRule("log", lambda x, m: m.log(x), lambda x, y, m: 1 / x, "log'(z) = 1/z"),
+        UnaryRule("log2", lambda x, m: m.log2(x), lambda x, y, m: 1 / (x * _LN2), "log₂'(z) = 1/(z ln 2)"),
+        UnaryRule("log10", lambda x, m: m.log10(x), lambda x, y, m: 1 / (x * _LN10), "log₁₀'(z) = 1/(z ln 10)"),
         UnaryRule("sqrt", lambda x, m: m.sqrt(x), lambda x, y, m: 0.5 / y, "√z' = 1/(2√z)"),
         UnaryRule(
             "pow_const",
@@ -156,6 +181,25 @@ UNARY: dict[str, UnaryRule] = {
             lambda x, m: m.minimum(m.maximum(x, -1.0), 1.0),
             lambda x, y, m: 1.0 - 1.0 * ((x <= -1) | (x >= 1)),
             "hardtanh'(z) = 0 if z ≤ −1 or z ≥ 1 else 1 (1 at NaN, as PyTorch)",
+        ),
+        UnaryRule(
+            "softplus",
+            lambda x, m, beta, threshold: m.where(x * beta > threshold, x, m.log1p(m.exp(-m.abs(x * beta))) / beta
+                                                  + m.maximum(x, 0.0)),
+            lambda x, y, m, beta, threshold: m.where(x * beta > threshold, 1.0, _sigmoid(x * beta, m)),
+            "softplus(z) = log(1 + e^{βz})/β, softplus'(z) = σ(βz) (z itself above the threshold, as PyTorch)",
+        ),
+        UnaryRule(
+            "silu",
+            lambda x, m: x * _sigmoid(x, m),
+            lambda x, y, m: _sigmoid(x, m) * (1 + x * (1 - _sigmoid(x, m))),
+            "SiLU(z) = z·σ(z), SiLU'(z) = σ(z)(1 + z(1 − σ(z)))",
+        ),
+        UnaryRule(
+            "gelu",
+            lambda x, m: x * _normal_cdf(x, m),
+            lambda x, y, m: _normal_cdf(x, m) + x * m.exp(-0.5 * x * x) / _SQRT_2PI,
+            "GELU(z) = z·Φ(z), GELU'(z) = Φ(z) + z·φ(z)  (Φ, φ: the standard normal CDF and density)",
         ),
         UnaryRule(
             "softsign",

@@ -248,8 +248,13 @@ class Tensor(Operators):
             raise ValueError(f"backward(grad): grad has shape {seed.shape} but the output has shape {self.shape}")
         return seed.view()  # a view: no .grad ever takes the caller's array itself
 
-    def backward(self, grad: Any = None) -> None:
-        """Backpropagate from this tensor: error signal 1 for a one-element tensor, else ``grad`` (same shape)."""
+    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
+        """Backpropagate from this tensor: error signal 1 for a one-element tensor, else ``grad`` (same shape).
+
+        ``retain_graph`` is accepted for PyTorch code and changes nothing: errorflow always keeps the graph (so a
+        diagram can be drawn after backward, and ``backward()`` may run again: leaf gradients then add up)."""
+        if retain_graph is not None and not isinstance(retain_graph, bool):
+            raise TypeError(f"backward(retain_graph=...) must be True, False or None, got {retain_graph!r:.40}")
         graph.backward(self, self._seed(grad))
 
     def backward_steps(self, grad: Any = None) -> Iterator[graph.Step]:
@@ -258,6 +263,21 @@ class Tensor(Operators):
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Turn gradient tracking on (or off) for this leaf, in place, and return it (PyTorch's spelling)."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_(...) must be True or False, got {requires_grad!r:.40}")
+        if self._parents:
+            raise RuntimeError("requires_grad_() changes a leaf; this tensor was computed (use detach() first)")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype {self._data.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Accepted for PyTorch code; nothing to do: errorflow keeps every interior ``.grad`` (the diagrams show
+        them)."""
 
     # ---- numpy-like attributes ----------------------------------------------------------------------------
     @property
@@ -268,8 +288,21 @@ class Tensor(Operators):
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def size(self) -> int:
+    def dim(self) -> int:
+        """The number of axes (PyTorch's ``dim()``; ``ndim`` is the same)."""
+        return self._data.ndim
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the length of axis ``dim``, as PyTorch (``numel()`` counts the elements)."""
+        if dim is None:
+            return self._data.shape
+        _int_argument(dim, "size(dim)")
+        if not -max(self.ndim, 1) <= dim < max(self.ndim, 1) or self.ndim == 0:
+            raise IndexError(f"size({dim}): dim out of range for a tensor of shape {self.shape}")
+        return self._data.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
         return self._data.size
 
     @property
@@ -311,6 +344,17 @@ class Tensor(Operators):
                 "on the mask, or compare one element"
             )
         return bool(self._data.reshape(()))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.sum(t)``, ``np.mean(t, axis=0)``… call the Tensor's own method (the gradient is kept); any other
+        numpy function is refused with a TypeError naming what to use instead."""
+        method = _NUMPY_METHODS.get(func)
+        if method is None or not args or args[0] is not self:
+            raise TypeError(
+                f"np.{func.__name__} does not work on an errorflow Tensor (it would drop the graph): use the "
+                f"Tensor's own methods or autodiff's functions, or t.detach().numpy() for plain values"
+            )
+        return method(*args, **kwargs)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """``np.asarray(t)`` for a tensor outside the graph; a tensor that requires grad must be detached first."""
@@ -392,6 +436,30 @@ class Tensor(Operators):
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         return clip(self, low, high)
 
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002 -- PyTorch's names
+        """PyTorch's name for :meth:`clip`: ``x.clamp(min=0)``."""
+        return clip(self, min, max)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def mm(self, other: Any) -> Tensor:
+        """Matrix product of two matrices (PyTorch's ``mm``: 2-D only; ``@`` and ``matmul`` take any rank)."""
+        other_shape = np.shape(_operand_data(other, "mm"))
+        if self.ndim != 2 or len(other_shape) != 2:
+            raise ValueError(f"mm needs two matrices, got shapes {self.shape} and {other_shape}")
+        return matmul(self, other)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where ``mask`` is True, else this tensor's elements; no signal reaches the filled ones."""
+        mask_data = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask_data.dtype != np.bool_:
+            raise TypeError(f"masked_fill needs a bool mask (e.g. t > 0), got dtype {mask_data.dtype}")
+        return where(mask_data, real_number(value, "masked_fill(value)", finite=False), self)
+
     # ---- reductions ---------------------------------------------------------------------------------------
     def sum(
         self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
@@ -465,6 +533,63 @@ class Tensor(Operators):
         axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "argmin")
         return _arg_extremum(self, axis, keepdims, "argmin")
 
+    def var(
+        self, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: float | None = None,
+        axis: Dims = None, keepdims: bool | None = None,
+    ) -> Tensor:  # fmt: skip
+        """Σ(x − x̄)² / (N − correction) over ``dim``; ``correction=1`` (Bessel's, the default, as PyTorch) or
+        ``unbiased=False`` (``correction=0``). Built from mean, −, ² and sum, so its gradient is theirs."""
+        axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "var")
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: give unbiased= or correction=, not both")
+        if correction is None:
+            correction = 0.0 if unbiased is False else 1.0
+        correction = real_number(correction, "var(correction=...)")
+        axes = _normalize_axes(axis, self.ndim, "var")
+        n = int(np.prod([self.shape[a] for a in axes])) if axes else 1
+        centered = self - self.mean(axis=axes, keepdims=True)
+        return (centered * centered).sum(axis=axes, keepdims=keepdims) / max(n - correction, 0.0)
+
+    def std(
+        self, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: float | None = None,
+        axis: Dims = None, keepdims: bool | None = None,
+    ) -> Tensor:  # fmt: skip
+        """√var (same arguments as :meth:`var`)."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Running sums along ``dim``; element i's signal is the sum of the signals of outputs i, i+1, …"""
+        axes = _normalize_axes(dim, self.ndim, "cumsum")
+        if not axes:
+            return self.reshape(self.shape)
+        (ax,) = axes
+        flip = (slice(None),) * ax + (slice(None, None, -1),)
+        return _make(np.cumsum(self._data, axis=ax), "cumsum", (self,), (lambda g: np.cumsum(g[flip], axis=ax)[flip],),
+                     saves=False)  # fmt: skip
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (PyTorch's gather); the signal is scatter-added back."""
+        (ax,) = _normalize_axes(dim, self.ndim, "gather") or (0,)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype.kind not in "iu" or idx.ndim != self.ndim:
+            raise TypeError(f"gather needs an int64 index with {self.ndim} dims (as the input), got {idx.dtype} "
+                            f"with shape {idx.shape}")  # fmt: skip
+        positions = list(np.indices(idx.shape, sparse=True))
+        positions[ax] = idx
+        positions = tuple(positions)
+        shape = self.shape
+        try:
+            out = self._data[positions]
+        except IndexError as error:
+            raise IndexError(f"gather: index out of range for shape {shape} along dim {dim}: {error}") from None
+
+        def vjp(g: np.ndarray) -> np.ndarray:
+            grad = np.zeros(shape, dtype=g.dtype)
+            np.add.at(grad, positions, g)
+            return grad
+
+        return _make(out, "gather", (self,), (vjp,), saves=False)
+
     def logsumexp(self, dim: Dims = -1, keepdim: bool = False, *, axis: Dims = None,
                   keepdims: bool | None = None) -> Tensor:  # fmt: skip
         axis, keepdims = _dim_arguments(dim, axis, keepdim, keepdims, "logsumexp", default=-1)
@@ -530,6 +655,59 @@ class Tensor(Operators):
         """All axes reversed (for a matrix, its transpose)."""
         return self.permute(tuple(reversed(range(self.ndim))))
 
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for :meth:`reshape` (numpy arrays need no contiguity: a reshape is always possible)."""
+        return self.reshape(*shape)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to ``sizes`` (−1 keeps an axis); the signal is summed back over the expanded axes."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        sizes = tuple(_int_argument(n, "expand: each size") for n in sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: {sizes} has fewer dims than the tensor's shape {self.shape}")
+        target = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+        try:
+            out = np.broadcast_to(self._data, target)
+        except ValueError:
+            raise ValueError(f"expand: a tensor of shape {self.shape} cannot be expanded to {sizes}") from None
+        shape = self.shape
+        return _make(out.copy(), "expand", (self,), (lambda g: unbroadcast(g, shape),), saves=False)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """Tile the tensor ``repeats[i]`` times along axis i (PyTorch's ``repeat``, numpy's ``tile``)."""
+        repeats = tuple(repeats[0]) if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)) else repeats
+        repeats = tuple(_int_argument(n, "repeat: each count") for n in repeats)
+        if len(repeats) < self.ndim or any(n < 0 for n in repeats):
+            raise ValueError(f"repeat: need ≥ {self.ndim} non-negative counts for shape {self.shape}, got {repeats}")
+        shape = (1,) * (len(repeats) - self.ndim) + self.shape
+        tiled = tuple(r * n for r, n in zip(repeats, shape))
+        interleaved = tuple(v for pair in zip(repeats, shape) for v in pair)  # (r0, n0, r1, n1, …)
+
+        def vjp(g: np.ndarray) -> np.ndarray:
+            return g.reshape(interleaved).sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(self.shape)
+
+        return _make(np.tile(self._data.reshape(shape), repeats).reshape(tiled), "repeat", (self,), (vjp,), saves=False)
+
+    def flip(self, dims: int | Sequence[int]) -> Tensor:
+        """Reverse the order of elements along ``dims``; the signal is flipped back."""
+        axes = _normalize_axes(dims, self.ndim, "flip")
+        return _make(np.flip(self._data, axes).copy(), "flip", (self,), (lambda g: np.flip(g, axes),), saves=False)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle (elements on and below ``diagonal``), others 0; the signal passes where kept."""
+        return self._triangle(np.tril, diagonal, "tril")
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle (elements on and above ``diagonal``), others 0."""
+        return self._triangle(np.triu, diagonal, "triu")
+
+    def _triangle(self, keep: Callable[..., np.ndarray], diagonal: int, op: str) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"{op} needs a tensor of at least 2 dims, got shape {self.shape}")
+        k = _int_argument(diagonal, f"{op}(diagonal)")
+        return _make(keep(self._data, k), op, (self,), (lambda g: keep(g, k),), saves=False)
+
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         axes = tuple(i for i, n in enumerate(self.shape) if n == 1) if axis is None else None
         axes = axes if axes is not None else _normalize_axes(axis, self.ndim, "squeeze")
@@ -560,6 +738,39 @@ class Tensor(Operators):
             return grad
 
         return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False)
+
+
+def _numpy_reduction(method: str) -> Callable[..., Any]:
+    def call(t: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **more: Any):
+        if dtype is not None or out is not None or more:
+            raise TypeError(f"np.{method}(tensor, ...) takes axis= and keepdims= only, got {['dtype', 'out', *more]}")
+        return getattr(t, method)(axis=axis, keepdims=keepdims)
+
+    return call
+
+
+def _numpy_spread(method: str) -> Callable[..., Any]:
+    def call(t: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0, keepdims: bool = False):
+        if dtype is not None or out is not None:
+            raise TypeError(f"np.{method}(tensor, ...) takes axis=, ddof= and keepdims= only")
+        return getattr(t, method)(axis=axis, correction=ddof, keepdims=keepdims)  # numpy's default ddof is 0
+
+    return call
+
+
+_NUMPY_METHODS: dict[Any, Callable[..., Any]] = {  # np.sum(t) is t.sum(): numpy functions with a Tensor meaning
+    np.sum: _numpy_reduction("sum"),
+    np.mean: _numpy_reduction("mean"),
+    np.max: _numpy_reduction("amax"),
+    np.amax: _numpy_reduction("amax"),
+    np.min: _numpy_reduction("amin"),
+    np.amin: _numpy_reduction("amin"),
+    np.var: _numpy_spread("var"),
+    np.std: _numpy_spread("std"),
+    np.reshape: lambda t, shape: t.reshape(shape),
+    np.transpose: lambda t, axes=None: t.T if axes is None else t.permute(axes),
+    np.clip: lambda t, a_min=None, a_max=None: t.clip(a_min, a_max),
+}
 
 
 def _index_data(index: Any) -> Any:

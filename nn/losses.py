@@ -64,12 +64,12 @@ def _mean(terms: list[Any]) -> Any:
 
 
 def _nonempty(x: Tensor, what: str) -> None:
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{what} is empty (shape {x.shape}): a loss needs at least one element")
 
 
 def _same_shape(a: Tensor, b: Tensor, what: str, names: tuple[str, str]) -> None:
-    if a.shape != b.shape and a.size != 1 and b.size != 1:
+    if a.shape != b.shape and a.numel() != 1 and b.numel() != 1:
         raise ValueError(f"{what}: {names[0]} has shape {a.shape} but {names[1]} has shape {b.shape}; they must match")
 
 

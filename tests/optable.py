@@ -49,6 +49,13 @@ def _anp_sigmoid(x):
     return 0.5 * (anp.tanh(x / 2) + 1)
 
 
+def _anp_erf(x):
+    """erf for the oracle: autograd's scipy wrapper (its own derivative 2/√π·e^{−x²})."""
+    from autograd.scipy.special import erf
+
+    return erf(x)
+
+
 def _anp_lse(x, axis):
     m = anp.max(x, axis=axis, keepdims=True)
     return anp.squeeze(m, axis=axis) + anp.log(anp.sum(anp.exp(x - m), axis=axis))
@@ -114,6 +121,100 @@ OPS: list[OpInfo] = [
     _unary("elu", lambda x: anp.where(x > 0, x, 0.7 * (anp.exp(anp.minimum(x, 0)) - 1)), away_from=(0.0,), alpha=0.7),
     _unary("hardtanh", lambda x: anp.clip(x, -1, 1), away_from=(-1.0, 1.0)),
     _unary("softsign", lambda x: x / (1 + anp.abs(x)), away_from=(0.0,)),
+    _unary("log2", lambda x: anp.log(x) / np.log(2.0), domain=(0.2, 3.0)),
+    _unary("log10", lambda x: anp.log(x) / np.log(10.0), domain=(0.2, 3.0)),
+    _unary("softplus", lambda x: anp.log1p(anp.exp(1.5 * x)) / 1.5, domain=(-3.0, 3.0), beta=1.5),
+    OpInfo(
+        "softplus_threshold",  # above βz > threshold softplus is z itself (PyTorch's rule)
+        lambda x: x.softplus(threshold=1.0),
+        lambda x: anp.where(x > 1.0, x, anp.log1p(anp.exp(x))),
+        ELEMENTWISE_SHAPES,
+        value=lambda x: x.softplus(threshold=1.0),
+        away_from=(1.0,),
+        covers=(),
+    ),
+    _unary("silu", lambda x: x * _anp_sigmoid(x)),
+    _unary("gelu", lambda x: x * 0.5 * (1.0 + _anp_erf(x / np.sqrt(2.0)))),
+    OpInfo(
+        "clamp",
+        lambda x: x.clamp(min=-0.5) + x.clamp(max=0.5) + x.clamp(-1.0, 1.0),
+        lambda x: anp.clip(x, -0.5, None) + anp.clip(x, None, 0.5) + anp.clip(x, -1.0, 1.0),
+        [((2, 3),)],
+        away_from=(-1.0, -0.5, 0.5, 1.0),
+    ),
+    OpInfo(
+        "pow_method",
+        lambda x: x.pow(3) + x.pow(x),
+        lambda x: x**3 + x**x,
+        [((3,),)],
+        domain=(0.5, 2.0),
+        covers=("pow",),
+    ),
+    OpInfo(
+        "masked_fill",
+        lambda x: x.masked_fill(x > 0.5, -3.0) * x,
+        lambda x: anp.where(x > 0.5, -3.0, x) * x,
+        [((2, 3),)],
+        away_from=(0.5,),
+    ),
+    OpInfo(
+        "var",
+        lambda x: x.var() + x.var(dim=0).sum() + x.var(1, unbiased=False, keepdim=True).sum() + x.std(correction=2),
+        lambda x: anp.var(x, ddof=1) + anp.sum(anp.var(x, axis=0, ddof=1)) + anp.sum(anp.var(x, axis=1, keepdims=True))
+        + anp.std(x, ddof=2),
+        [((3, 4),)],
+        covers=("var", "std"),
+    ),
+    OpInfo(
+        "cumsum",
+        lambda x: x.cumsum(dim=1) * np.arange(12.0, dtype=x.dtype).reshape(3, 4) + x.cumsum(0),
+        lambda x: anp.cumsum(x, axis=1) * np.arange(12.0).reshape(3, 4) + anp.cumsum(x, axis=0),
+        [((3, 4),)],
+    ),
+    OpInfo(
+        "gather",
+        lambda x: x.gather(1, np.array([[0, 0], [3, 1], [2, 2]])) * np.arange(6.0, dtype=x.dtype).reshape(3, 2),
+        lambda x: x[np.arange(3)[:, None], np.array([[0, 0], [3, 1], [2, 2]])] * np.arange(6.0).reshape(3, 2),
+        [((3, 4),)],
+    ),
+    OpInfo(
+        "expand",
+        lambda x: x.expand(2, 3, 4) * np.arange(24.0, dtype=x.dtype).reshape(2, 3, 4),
+        lambda x: anp.broadcast_to(x[None], (2, 3, 4)) * np.arange(24.0).reshape(2, 3, 4),
+        [((3, 1),)],
+    ),
+    OpInfo(
+        "repeat",
+        lambda x: x.repeat(2, 1, 3) * np.arange(36.0, dtype=x.dtype).reshape(2, 3, 6),
+        lambda x: anp.concatenate([x, x, x], axis=1)[None].repeat(2, axis=0) * np.arange(36.0).reshape(2, 3, 6),
+        [((3, 2),)],
+    ),
+    OpInfo(
+        "flip",
+        lambda x: x.flip(0) * np.arange(6.0, dtype=x.dtype).reshape(2, 3) + x.flip((0, 1))[0].sum(),
+        lambda x: x[::-1] * np.arange(6.0).reshape(2, 3) + anp.sum(x[::-1, ::-1][0]),
+        [((2, 3),)],
+    ),
+    OpInfo(
+        "tril",
+        lambda x: x.tril() * 2.0 + x.triu(1) * 3.0 + x.tril(-1).sum(),
+        lambda x: anp.tril(x) * 2.0 + anp.triu(x, 1) * 3.0 + anp.sum(anp.tril(x, -1)),
+        [((3, 3),), ((3, 4),)],
+        covers=("tril", "triu"),
+    ),
+    OpInfo(
+        "view",
+        lambda x: x.view(4, 3) @ np.arange(3.0, dtype=x.dtype) + x.view(-1)[0],
+        lambda x: anp.dot(anp.reshape(x, (4, 3)), np.arange(3.0)) + anp.reshape(x, (12,))[0],
+        [((2, 6),)],
+    ),
+    OpInfo(
+        "matmul_methods",
+        lambda a, b: a.matmul(b).sum() + a.mm(b).sum(),
+        lambda a, b: 2 * anp.sum(anp.matmul(a, b)),
+        [((2, 3), (3, 4))],
+        covers=("matmul", "mm"),
+    ),
     OpInfo(
         "weighted_sum",
         None,
@@ -270,6 +371,11 @@ NOT_OPS = {  # public members that are not differentiable operations
     "backward_steps",
     "zero_grad",
     "is_leaf",
+    "size",
+    "numel",
+    "dim",
+    "requires_grad_",
+    "retain_grad",
     "grad_fn",
     "argmax",
     "argmin",
@@ -283,7 +389,6 @@ NOT_OPS = {  # public members that are not differentiable operations
     "const",
     "shape",
     "ndim",
-    "size",
     "dtype",
     "data",
     "grad",

@@ -66,7 +66,7 @@ lam = 0.01
 model = mlp(hidden=5, seed=3)
 for p in model.parameters():
     if p.ndim == 1:
-        p.data[...] = np.linspace(-1, 1, p.size)  # non-zero biases, to show that they are left alone
+        p.data[...] = np.linspace(-1, 1, p.numel())  # non-zero biases, to show that they are left alone
 Ws = [p.data for p in weights(model)]
 
 l2_by_hand = lam * sum((W**2).sum() for W in Ws)

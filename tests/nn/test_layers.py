@@ -275,7 +275,7 @@ def every_activation_model(out_features: int, final: object = None) -> Sequentia
         modules.append(final)
     model = Sequential(*modules)
     for p in model.parameters():  # non-zero biases, and weights large enough that HardTanh/ReLU act on both sides
-        p.data[...] = np.random.default_rng(p.size).normal(scale=0.9, size=p.shape)
+        p.data[...] = np.random.default_rng(p.numel()).normal(scale=0.9, size=p.shape)
     return model
 
 

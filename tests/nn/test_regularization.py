@@ -14,7 +14,7 @@ from nn.window import WindowClassifier
 def model() -> Sequential:
     net = Sequential(Linear(3, 4, seed=0), Tanh(), Linear(4, 2, seed=1))
     for p in net.parameters():
-        p.data[...] = np.random.default_rng(p.size).normal(size=p.shape)  # non-zero biases too
+        p.data[...] = np.random.default_rng(p.numel()).normal(size=p.shape)  # non-zero biases too
     return net
 
 
