@@ -15,13 +15,14 @@ exp(1000) = inf, 0⁻¹ = inf; see :func:`on_arrays`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["UnaryRule", "BinaryRule", "UNARY", "BINARY", "SCALAR", "ARRAY", "on_arrays"]
+__all__ = ["UnaryRule", "BinaryRule", "UNARY", "BINARY", "SCALAR", "ARRAY", "on_arrays", "fill"]
 
 
 def _erf(x: Any) -> Any:
@@ -89,14 +90,30 @@ def on_arrays(evaluate: Callable[..., tuple], *args: float, **params: Any) -> tu
     return tuple(float(r) for r in result)
 
 
+_POWER_ONE = re.compile(r"\^1(?![\d.])")
+
+
+def fill(template: str, **names: str) -> str:
+    """A derivative's template with its placeholders (``{x}``, ``{a}``, ``{b}``, ``{p}``, ``{p−1}``…) replaced,
+    and ``x^1`` written ``x``: ``fill("{p}·{x}^{p−1}", x="z", p="2", **{"p−1": "1"})`` is ``"2·z"``."""
+    for key, text in names.items():
+        template = template.replace("{" + key + "}", text)
+    return _POWER_ONE.sub("", template)
+
+
 @dataclass(frozen=True)
 class UnaryRule:
-    """``y = forward(x, m, **params)`` and ``∂y/∂x = local_grad(x, y, m, **params)``; ``formula`` for humans."""
+    """``y = forward(x, m, **params)`` and ``∂y/∂x = local_grad(x, y, m, **params)``; ``formula`` for humans.
+
+    ``local`` is the local derivative as the diagrams write it, ``{x}`` standing for the argument's name
+    (``"σ'({x})"``); ``local_unnamed`` is the text when the argument has no name (``None``: show the number)."""
 
     name: str
     forward: Callable[..., Any]
     local_grad: Callable[..., Any]
     formula: str
+    local: str = ""
+    local_unnamed: str | None = None
 
     def value_and_grad(self, x: Any, m: Any, **params: Any) -> tuple[Any, Any]:
         """``(f(x), f'(x))``."""
@@ -106,7 +123,10 @@ class UnaryRule:
 
 @dataclass(frozen=True)
 class BinaryRule:
-    """``y = forward(a, b, m)``, ``∂y/∂a = grad_a(a, b, y, m)``, ``∂y/∂b = grad_b(a, b, y, m)``."""
+    """``y = forward(a, b, m)``, ``∂y/∂a = grad_a(a, b, y, m)``, ``∂y/∂b = grad_b(a, b, y, m)``.
+
+    ``local_a``/``local_b``: ∂y/∂a and ∂y/∂b as the diagrams write them, ``{a}``/``{b}`` standing for the
+    operands' names (or numbers, for a constant operand)."""
 
     name: str
     symbol: str
@@ -114,6 +134,8 @@ class BinaryRule:
     grad_a: Callable[..., Any]
     grad_b: Callable[..., Any]
     formula: str
+    local_a: str = ""
+    local_b: str = ""
 
     def value_and_grads(self, a: Any, b: Any, m: Any) -> tuple[Any, Any, Any]:
         """``(f(a, b), ∂f/∂a, ∂f/∂b)``."""
@@ -143,44 +165,99 @@ def _sign(x: Any) -> Any:
 UNARY: dict[str, UnaryRule] = {
     rule.name: rule
     for rule in [
-        UnaryRule("neg", lambda x, m: -x, lambda x, y, m: -1.0, "(−z)' = −1"),
-        UnaryRule("abs", lambda x, m: m.abs(x), lambda x, y, m: _sign(x), "|z|' = sgn(z), 0 at z = 0"),
-        UnaryRule("exp", lambda x, m: m.exp(x), lambda x, y, m: y, "exp'(z) = exp(z)"),
-        UnaryRule("log", lambda x, m: m.log(x), lambda x, y, m: 1 / x, "log'(z) = 1/z"),
-        UnaryRule("log2", lambda x, m: m.log2(x), lambda x, y, m: 1 / (x * _LN2), "log₂'(z) = 1/(z ln 2)"),
-        UnaryRule("log10", lambda x, m: m.log10(x), lambda x, y, m: 1 / (x * _LN10), "log₁₀'(z) = 1/(z ln 10)"),
-        UnaryRule("sqrt", lambda x, m: m.sqrt(x), lambda x, y, m: 0.5 / y, "√z' = 1/(2√z)"),
+        UnaryRule("neg", lambda x, m: -x, lambda x, y, m: -1.0, "(−z)' = −1", local="−1"),
+        UnaryRule(
+            "abs",
+            lambda x,
+            m: m.abs(x),
+            lambda x,
+            y,
+            m: _sign(x),
+            "|z|' = sgn(z), 0 at z = 0",
+            local="sgn({x})",
+        ),
+        UnaryRule("exp", lambda x, m: m.exp(x), lambda x, y, m: y, "exp'(z) = exp(z)", local="exp({x})"),
+        UnaryRule("log", lambda x, m: m.log(x), lambda x, y, m: 1 / x, "log'(z) = 1/z", local="1/{x}"),
+        UnaryRule(
+            "log2",
+            lambda x,
+            m: m.log2(x),
+            lambda x,
+            y,
+            m: 1 / (x * _LN2),
+            "log₂'(z) = 1/(z ln 2)",
+            local="1/({x} ln 2)",
+        ),
+        UnaryRule(
+            "log10",
+            lambda x,
+            m: m.log10(x),
+            lambda x,
+            y,
+            m: 1 / (x * _LN10),
+            "log₁₀'(z) = 1/(z ln 10)",
+            local="1/({x} ln 10)",
+        ),
+        UnaryRule("sqrt", lambda x, m: m.sqrt(x), lambda x, y, m: 0.5 / y, "√z' = 1/(2√z)", local="1/(2√{x})"),
         UnaryRule(
             "pow_const",
             lambda x, m, p: m.power(x, p),
             lambda x, y, m, p: m.zeros_like(x) if p == 0 else p * m.power(x, p - 1),
             "(zᵖ)' = p·zᵖ⁻¹ (0 for p = 0, even at z = 0 or ±inf, as PyTorch)",
+            local="{p}·{x}^{p−1}",
         ),
-        UnaryRule("tanh", lambda x, m: m.tanh(x), lambda x, y, m: 1 - y * y, "tanh'(z) = 1 − tanh²(z)"),
-        UnaryRule("sigmoid", _sigmoid, lambda x, y, m: y * (1 - y), "σ'(z) = σ(z)(1 − σ(z))"),
+        UnaryRule(
+            "tanh",
+            lambda x,
+            m: m.tanh(x),
+            lambda x,
+            y,
+            m: 1 - y * y,
+            "tanh'(z) = 1 − tanh²(z)",
+            local="tanh'({x})",
+            local_unnamed="tanh'",
+        ),
+        UnaryRule(
+            "sigmoid",
+            _sigmoid,
+            lambda x,
+            y,
+            m: y * (1 - y),
+            "σ'(z) = σ(z)(1 − σ(z))",
+            local="σ'({x})",
+            local_unnamed="σ'",
+        ),
         UnaryRule(
             "relu",
             lambda x, m: m.maximum(x, 0.0),
             lambda x, y, m: 1.0 - 1.0 * (x <= 0),
             "rect'(z) = 0 if z ≤ 0 else 1 (1 at NaN, as PyTorch)",
+            local="relu'({x})",
+            local_unnamed="relu'",
         ),
         UnaryRule(
             "leaky_relu",
             lambda x, m, k: m.where(x > 0, x, k * x),
             lambda x, y, m, k: k + (1 - k) * (x > 0),
             "leaky'(z) = 1 if z > 0 else k",
+            local="leaky'({x})",
+            local_unnamed="leaky'",
         ),
         UnaryRule(
             "elu",
             lambda x, m, alpha: m.where(x > 0, x, alpha * m.expm1(m.minimum(x, 0.0))),
             lambda x, y, m, alpha: m.where(x <= 0, alpha * m.exp(m.minimum(x, 0.0)), 1.0),
             "ELU'(z) = α·e^z if z ≤ 0 else 1  (= ELU(z) + α, which cancels to 0 below z ≈ −37)",
+            local="ELU'({x})",
+            local_unnamed="ELU'",
         ),
         UnaryRule(
             "hardtanh",
             lambda x, m: m.minimum(m.maximum(x, -1.0), 1.0),
             lambda x, y, m: 1.0 - 1.0 * ((x <= -1) | (x >= 1)),
             "hardtanh'(z) = 0 if z ≤ −1 or z ≥ 1 else 1 (1 at NaN, as PyTorch)",
+            local="hardtanh'({x})",
+            local_unnamed="hardtanh'",
         ),
         UnaryRule(
             "softplus",
@@ -188,24 +265,31 @@ UNARY: dict[str, UnaryRule] = {
                                                   + m.maximum(x, 0.0)),
             lambda x, y, m, beta, threshold: m.where(x * beta > threshold, 1.0, _sigmoid(x * beta, m)),
             "softplus(z) = log(1 + e^{βz})/β, softplus'(z) = σ(βz) (z itself above the threshold, as PyTorch)",
+            local="σ(β{x})",
         ),
         UnaryRule(
             "silu",
             lambda x, m: x * _sigmoid(x, m),
             lambda x, y, m: _sigmoid(x, m) * (1 + x * (1 - _sigmoid(x, m))),
             "SiLU(z) = z·σ(z), SiLU'(z) = σ(z)(1 + z(1 − σ(z)))",
+            local="SiLU'({x})",
+            local_unnamed="SiLU'",
         ),
         UnaryRule(
             "gelu",
             lambda x, m: x * _normal_cdf(x, m),
             lambda x, y, m: _normal_cdf(x, m) + x * m.exp(-0.5 * x * x) / _SQRT_2PI,
             "GELU(z) = z·Φ(z), GELU'(z) = Φ(z) + z·φ(z)  (Φ, φ: the standard normal CDF and density)",
+            local="GELU'({x})",
+            local_unnamed="GELU'",
         ),
         UnaryRule(
             "softsign",
             lambda x, m: x / (1 + m.abs(x)),
             lambda x, y, m: 1 / ((1 + m.abs(x)) * (1 + m.abs(x))) + 0.0 * x,
             "softsign'(z) = 1/(1 + |z|)², NaN at ±inf as PyTorch  (the notes' sgn(z)/(1 + z)² is wrong)",
+            local="softsign'({x})",
+            local_unnamed="softsign'",
         ),
     ]
 }
@@ -227,14 +311,19 @@ BINARY: dict[str, BinaryRule] = {
     rule.name: rule
     for rule in [
         BinaryRule("add", "+", lambda a, b, m: a + b, lambda a, b, y, m: 1.0, lambda a, b, y, m: 1.0,
-                   "∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1"),
+                   "∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1",
+                   local_a="1", local_b="1"),
         BinaryRule("sub", "−", lambda a, b, m: a - b, lambda a, b, y, m: 1.0, lambda a, b, y, m: -1.0,
-                   "∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1"),
+                   "∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1",
+                   local_a="1", local_b="−1"),
         BinaryRule("mul", "×", lambda a, b, m: a * b, lambda a, b, y, m: b, lambda a, b, y, m: a,
-                   "∂(ab)/∂a = b, ∂(ab)/∂b = a"),
+                   "∂(ab)/∂a = b, ∂(ab)/∂b = a",
+                   local_a="{b}", local_b="{a}"),
         BinaryRule("div", "÷", lambda a, b, m: a / b, lambda a, b, y, m: 1 / b, lambda a, b, y, m: -y / b,
-                   "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"),
+                   "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²",
+                   local_a="1/{b}", local_b="−{a}/{b}²"),
         BinaryRule("pow", "^", lambda a, b, m: m.power(a, b), _pow_grad_base,
-                   _pow_grad_exponent, "∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a"),
+                   _pow_grad_exponent, "∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a",
+                   local_a="{b}·{a}^{b−1}", local_b="{a}^{b}·ln {a}"),
     ]
 }

@@ -23,7 +23,7 @@ import numpy as np
 from . import graph
 from .anomaly import _anomaly_mode, on_create
 from .operators import Operators, real_number
-from .rules import ARRAY, BinaryRule, UnaryRule
+from .rules import ARRAY, BinaryRule, UnaryRule, fill
 
 __all__ = [
     "Tensor",
@@ -143,6 +143,7 @@ class Tensor(Operators):
 
     __slots__ = (
         "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_vjps", "_saved_versions",
+        "_formulas",
         "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # `ndarray + tensor` must come to Tensor.__radd__, not loop over elements
@@ -166,6 +167,7 @@ class Tensor(Operators):
         self._parents: tuple[Tensor, ...] = ()
         self._vjps: tuple[VJP | None, ...] = ()
         self._saved_versions: tuple[int, ...] | None = None
+        self._formulas: tuple[str, ...] = ()
 
     @property
     def data(self) -> np.ndarray:
@@ -186,6 +188,13 @@ class Tensor(Operators):
     def is_leaf(self) -> bool:
         """True for a tensor no recorded operation produced (an input or a parameter), as PyTorch's."""
         return not self._parents
+
+    @property
+    def share_formulas(self) -> tuple[str, ...]:
+        """For each parent, the share this node's VJP sends it, in the notes' notation: ``{δ}`` is the error
+        signal arriving here, ``{0}``, ``{1}``… the parents, ``{out}`` this node (``linear`` to W: ``{δ}ᵀ·{0}``).
+        The diagrams fill in the names; the formula is written where the VJP is, so a new op brings its own."""
+        return self._formulas
 
     @property
     def grad_fn(self) -> str | None:
@@ -471,7 +480,8 @@ class Tensor(Operators):
         axes = _normalize_axes(axis, self.ndim, "sum")
         x = self._data
         out = x.sum(axis=axes, keepdims=keepdims)
-        return _make(out, "sum", (self,), (lambda g: _expand_back(g, x.shape, axes, keepdims),), saves=False)
+        vjp = (lambda g: _expand_back(g, x.shape, axes, keepdims),)
+        return _make(out, "sum", (self,), vjp, saves=False, formulas=("{δ}·𝟙",))
 
     def mean(
         self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
@@ -485,7 +495,7 @@ class Tensor(Operators):
             raise ValueError(f"mean: reducing axis {axis!r} of an empty tensor of shape {x.shape}")
         out = x.mean(axis=axes, keepdims=keepdims)
         vjp = (lambda g: _expand_back(g / count, x.shape, axes, keepdims),)
-        return _make(out, "mean", (self,), vjp, saves=False)
+        return _make(out, "mean", (self,), vjp, saves=False, formulas=(f"{{δ}}·𝟙/{count}",))
 
     def max(
         self, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None,
@@ -564,8 +574,8 @@ class Tensor(Operators):
             return self.reshape(self.shape)
         (ax,) = axes
         flip = (slice(None),) * ax + (slice(None, None, -1),)
-        return _make(np.cumsum(self._data, axis=ax), "cumsum", (self,), (lambda g: np.cumsum(g[flip], axis=ax)[flip],),
-                     saves=False)  # fmt: skip
+        vjp = (lambda g: np.cumsum(g[flip], axis=ax)[flip],)
+        return _make(np.cumsum(self._data, axis=ax), "cumsum", (self,), vjp, saves=False, formulas=("revcumsum({δ})",))
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (PyTorch's gather); the signal is scatter-added back."""
@@ -588,7 +598,7 @@ class Tensor(Operators):
             np.add.at(grad, positions, g)
             return grad
 
-        return _make(out, "gather", (self,), (vjp,), saves=False)
+        return _make(out, "gather", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",))
 
     def logsumexp(self, dim: Dims = -1, keepdim: bool = False, *, axis: Dims = None,
                   keepdims: bool | None = None) -> Tensor:  # fmt: skip
@@ -610,7 +620,7 @@ class Tensor(Operators):
             out = self._data.reshape(shape)
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a tensor of shape {x_shape} into {shape}") from None
-        return _make(out, "reshape", (self,), (lambda g: g.reshape(x_shape),), saves=False)
+        return _make(out, "reshape", (self,), (lambda g: g.reshape(x_shape),), saves=False, formulas=("reshape({δ})",))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -627,7 +637,9 @@ class Tensor(Operators):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {self.shape}")
         dims = tuple(a % max(self.ndim, 1) for a in dims)
         inverse = tuple(int(i) for i in np.argsort(dims))
-        return _make(self._data.transpose(dims), "transpose", (self,), (lambda g: g.transpose(inverse),), saves=False)
+        formula = "{δ}ᵀ" if dims == (1, 0) else f"permute{inverse}({{δ}})"
+        vjp = (lambda g: g.transpose(inverse),)
+        return _make(self._data.transpose(dims), "transpose", (self,), vjp, saves=False, formulas=(formula,))
 
     def transpose(self, dim0: int, dim1: int | None = None) -> Tensor:
         """Swap two axes, as PyTorch's ``transpose(dim0, dim1)`` (for a full reordering use ``permute``)."""
@@ -672,7 +684,8 @@ class Tensor(Operators):
         except ValueError:
             raise ValueError(f"expand: a tensor of shape {self.shape} cannot be expanded to {sizes}") from None
         shape = self.shape
-        return _make(out.copy(), "expand", (self,), (lambda g: unbroadcast(g, shape),), saves=False)
+        vjp = (lambda g: unbroadcast(g, shape),)
+        return _make(out.copy(), "expand", (self,), vjp, saves=False, formulas=(_summed_back("{δ}", shape, target),))
 
     def repeat(self, *repeats: Any) -> Tensor:
         """Tile the tensor ``repeats[i]`` times along axis i (PyTorch's ``repeat``, numpy's ``tile``)."""
@@ -687,12 +700,14 @@ class Tensor(Operators):
         def vjp(g: np.ndarray) -> np.ndarray:
             return g.reshape(interleaved).sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(self.shape)
 
-        return _make(np.tile(self._data.reshape(shape), repeats).reshape(tiled), "repeat", (self,), (vjp,), saves=False)
+        out = np.tile(self._data.reshape(shape), repeats).reshape(tiled)
+        return _make(out, "repeat", (self,), (vjp,), saves=False, formulas=("Σ copies({δ})",))
 
     def flip(self, dims: int | Sequence[int]) -> Tensor:
         """Reverse the order of elements along ``dims``; the signal is flipped back."""
         axes = _normalize_axes(dims, self.ndim, "flip")
-        return _make(np.flip(self._data, axes).copy(), "flip", (self,), (lambda g: np.flip(g, axes),), saves=False)
+        vjp = (lambda g: np.flip(g, axes),)
+        return _make(np.flip(self._data, axes).copy(), "flip", (self,), vjp, saves=False, formulas=("flip({δ})",))
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle (elements on and below ``diagonal``), others 0; the signal passes where kept."""
@@ -706,7 +721,8 @@ class Tensor(Operators):
         if self.ndim < 2:
             raise ValueError(f"{op} needs a tensor of at least 2 dims, got shape {self.shape}")
         k = _int_argument(diagonal, f"{op}(diagonal)")
-        return _make(keep(self._data, k), op, (self,), (lambda g: keep(g, k),), saves=False)
+        vjp = (lambda g: keep(g, k),)
+        return _make(keep(self._data, k), op, (self,), vjp, saves=False, formulas=(f"{op}({{δ}})",))
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         axes = tuple(i for i, n in enumerate(self.shape) if n == 1) if axis is None else None
@@ -737,7 +753,7 @@ class Tensor(Operators):
             np.add.at(grad, index, g)
             return grad
 
-        return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False)
+        return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",))
 
 
 def _numpy_reduction(method: str) -> Callable[..., Any]:
@@ -822,8 +838,9 @@ _grad_mode = graph._grad_mode
 
 
 def _make(
-    data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...], saves: bool = True
-) -> Tensor:
+    data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...], saves: bool = True,
+    formulas: tuple[str, ...] = (),
+) -> Tensor:  # fmt: skip
     """A result node; it records its parents only while recording is on and some parent requires grad.
 
     ``saves``: the VJPs read the parents' arrays (or the result's) as they are now, so backward checks that no
@@ -846,11 +863,12 @@ def _make(
         out._parents = parents
         out._vjps = vjps
         out._saved_versions = tuple([p._version for p in parents]) if saves else None
+        out._formulas = formulas
         if _anomaly_mode.enabled:
             on_create(out)
     else:
         out.requires_grad = False
-        out.op, out._parents, out._vjps, out._saved_versions = "", (), (), None
+        out.op, out._parents, out._vjps, out._saved_versions, out._formulas = "", (), (), None, ()
     return out
 
 
@@ -884,6 +902,56 @@ def _compare(compare: Callable[..., np.ndarray], t: Tensor, other: Any, symbol: 
     return _make(np.asarray(mask), "", (), ())
 
 
+# ---- share formulas: each VJP's share in the notes' notation (see Tensor.share_formulas) ----------------------
+def _times(signal: str, local: str) -> str:
+    """``δ ∘ f'(z)`` for an elementwise local derivative, simplified for ±1."""
+    if local == "1":
+        return signal
+    if local == "−1":
+        return "−" + signal
+    return f"{local} ∘ {signal}"
+
+
+def _number_text(x: Any) -> str:
+    return f"{float(x):.4g}" if np.ndim(x) == 0 else "c"
+
+
+def _exponent_text(params: dict[str, Any]) -> dict[str, str]:
+    if "p" not in params:
+        return {}
+    p = params["p"]
+    return {"p": f"{p:.4g}", "p−1": f"{p - 1:.4g}"}
+
+
+def _fmt_bound(x: float) -> str:
+    return "∞" if x == np.inf else "−∞" if x == -np.inf else f"{x:.4g}"
+
+
+def _summed_back(share: str, shape: tuple[int, ...], out_shape: tuple[int, ...]) -> str:
+    """``Σ₀(…)``: a share summed over the axes broadcasting stretched (numbered in the result's axes)."""
+    if tuple(shape) == tuple(out_shape):
+        return share
+    lead = len(out_shape) - len(shape)
+    axes = [i for i in range(len(out_shape)) if i < lead or (shape[i - lead] == 1 and out_shape[i] != 1)]
+    return f"Σ{','.join(str(a).translate(_SUBSCRIPT_DIGITS) for a in axes)}({share})" if axes else share
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _binary_formula(local: str, a: str, b: str, shape: tuple[int, ...], out_shape: tuple[int, ...]) -> str:
+    b_minus_1 = f"{float(b) - 1:.4g}" if _is_number_text(b) else f"({b}−1)"
+    return _summed_back(_times("{δ}", fill(local, a=a, b=b, **{"b−1": b_minus_1})), shape, out_shape)
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     """f applied elementwise; share = g ∘ f'(x), with f' from the rule table."""
     x = t._data if t._data.dtype.kind == "f" else t._data.astype(np.float64)
@@ -903,7 +971,8 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
                 return g * local_grad(x, y, ARRAY, **params)
         return g * local_grad(x, y, ARRAY, **params)
 
-    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA)
+    formula = _times("{δ}", fill(rule.local, x="{0}", **_exponent_text(params)))
+    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=(formula,))
 
 
 def _as_node(x: Any, op: str, dtype: Any = np.float64) -> Tensor:
@@ -961,15 +1030,21 @@ def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     saves = rule.name not in _READS_NO_DATA
     if a_node is None:
         vjp = _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet)
-        return _make(out, rule.name, (b_node,), (vjp,), saves)
+        formula = _binary_formula(rule.local_b, _number_text(x), "{0}", b_node.shape, out.shape)
+        return _make(out, rule.name, (b_node,), (vjp,), saves, formulas=(formula,))
     if b_node is None:
         vjp = _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet)
-        return _make(out, rule.name, (a_node,), (vjp,), saves)
+        formula = _binary_formula(rule.local_a, "{0}", _number_text(y), a_node.shape, out.shape)
+        return _make(out, rule.name, (a_node,), (vjp,), saves, formulas=(formula,))
     vjps = (
         _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),
         _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),
     )
-    return _make(out, rule.name, (a_node, b_node), vjps, saves)
+    formulas = (
+        _binary_formula(rule.local_a, "{0}", "{1}", a_node.shape, out.shape),
+        _binary_formula(rule.local_b, "{0}", "{1}", b_node.shape, out.shape),
+    )
+    return _make(out, rule.name, (a_node, b_node), vjps, saves, formulas=formulas)
 
 
 def _elementwise_vjp(
@@ -1019,7 +1094,15 @@ def matmul(a: Any, b: Any) -> Tensor:
     def vjp_b(g: np.ndarray) -> np.ndarray:
         return _reshaped(unbroadcast(np.swapaxes(A2, -1, -2) @ as_matrix(g), B2.shape), B.shape)
 
-    return _make(np.asarray(out), "matmul", (a_node, b_node), (vjp_a, vjp_b))
+    if A.ndim == 1 and B.ndim == 1:
+        formulas = ("{δ}·{1}", "{δ}·{0}")
+    elif B.ndim == 1:  # z = W x: ∇W = δ xᵀ, ∇x = Wᵀ δ (the notes' column vectors)
+        formulas = ("{δ}·{1}ᵀ", "{0}ᵀ·{δ}")
+    elif A.ndim == 1:  # a row vector times a matrix
+        formulas = ("{δ}·{1}ᵀ", "{0}·{δ}ᵀ")
+    else:
+        formulas = ("{δ}·{1}ᵀ", "{0}ᵀ·{δ}")
+    return _make(np.asarray(out), "matmul", (a_node, b_node), (vjp_a, vjp_b), formulas=formulas)
 
 
 def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
@@ -1053,9 +1136,13 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     def vjp_b(g: np.ndarray) -> np.ndarray:
         return g if g.ndim == 1 else g.sum(axis=0)
 
+    if X.ndim == 2:  # a batch in rows: Z = X Wᵀ + b
+        formulas = ("{δ}·{1}", "{δ}ᵀ·{0}", "Σₙ {δ}")
+    else:  # one example as a column vector: z = W x + b
+        formulas = ("{1}ᵀ·{δ}", "{δ}·{0}ᵀ", "{δ}")
     if b is None:
-        return _make(out, "linear", (x_node, W), (vjp_x, vjp_W))
-    return _make(out, "linear", (x_node, W, b), (vjp_x, vjp_W, vjp_b))
+        return _make(out, "linear", (x_node, W), (vjp_x, vjp_W), formulas=formulas[:2])
+    return _make(out, "linear", (x_node, W, b), (vjp_x, vjp_W, vjp_b), formulas=formulas)
 
 
 def _reshaped(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -1085,7 +1172,7 @@ def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
         share = hits / hits.sum(axis=axes, keepdims=True)
         return share * _expand_back(g, x.shape, axes, keepdims)
 
-    return _make(out, op[1:], (t,), (vjp,))
+    return _make(out, op[1:], (t,), (vjp,), formulas=(f"{{δ}}·[{{0}} = {op[1:]}]",))
 
 
 def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, op: str) -> Any:
@@ -1100,7 +1187,8 @@ def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | 
     if x.size == 0:
         raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
     if not axes:  # a 0-d tensor: its element, at index 0
-        return ValuesIndices(_make(x.copy(), op, (t,), (lambda g: g,), saves=False), _make(np.asarray(0), "", (), ()))
+        values = _make(x.copy(), op, (t,), (lambda g: g,), saves=False, formulas=("{δ}",))
+        return ValuesIndices(values, _make(np.asarray(0), "", (), ()))
     (ax,) = axes
     picked = (np.argmax if op == "max" else np.argmin)(x, axis=ax, keepdims=True)  # the first extreme, or first NaN
     values = np.take_along_axis(x, picked, axis=ax)
@@ -1116,7 +1204,8 @@ def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | 
     else:
         picked_out = picked
     return ValuesIndices(
-        _make(values, op, (t,), (vjp,), saves=False), _make(picked_out.astype(np.int64), "", (), ())
+        _make(values, op, (t,), (vjp,), saves=False, formulas=(f"{{δ}} at arg{op}",)),
+        _make(picked_out.astype(np.int64), "", (), ()),
     )
 
 
@@ -1157,7 +1246,9 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     def share(i: int) -> VJP:
         return lambda g: np.split(g, bounds, axis=axis)[i]
 
-    return _make(out, "concat", tuple(parts), tuple(share(i) for i in range(len(parts))), saves=False)
+    vjps = tuple(share(i) for i in range(len(parts)))
+    formulas = tuple(f"{{δ}}[part {i + 1}]" for i in range(len(parts)))
+    return _make(out, "concat", tuple(parts), vjps, saves=False, formulas=formulas)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -1173,7 +1264,9 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     def share(i: int) -> VJP:
         return lambda g: np.take(g, i, axis=axis)
 
-    return _make(out, "stack", tuple(parts), tuple(share(i) for i in range(len(parts))), saves=False)
+    vjps = tuple(share(i) for i in range(len(parts)))
+    formulas = tuple(f"{{δ}}[{i}]" for i in range(len(parts)))
+    return _make(out, "stack", tuple(parts), vjps, saves=False, formulas=formulas)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -1202,6 +1295,10 @@ def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
         (a, b),
         (lambda g: unbroadcast(g * weight_a, x.shape), lambda g: unbroadcast(g * weight_b, y.shape)),
         saves=False,
+        formulas=(
+            _summed_back("{δ} ∘ [{0} " + (">" if sign > 0 else "<") + " {1}]", x.shape, out.shape),
+            _summed_back("{δ} ∘ [{1} " + (">" if sign > 0 else "<") + " {0}]", y.shape, out.shape),
+        ),
     )
 
 
@@ -1227,6 +1324,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
             lambda g: unbroadcast(np.where(mask, 0.0, g), b.shape),
         ),
         saves=False,
+        formulas=(_summed_back("{δ} ∘ mask", a.shape, out.shape), _summed_back("{δ} ∘ ¬mask", b.shape, out.shape)),
     )
 
 
@@ -1241,7 +1339,9 @@ def clip(t: Tensor, low: float | None = None, high: float | None = None) -> Tens
     if lo > hi:
         raise ValueError(f"clip: low {lo} is greater than high {hi}")
     inside = (x >= lo) & (x <= hi)
-    return _make(np.clip(x, lo, hi), "clip", (t,), (lambda g: g * inside,), saves=False)
+    vjp = (lambda g: g * inside,)
+    formula = f"{{δ}} ∘ [{_fmt_bound(lo)} ≤ {{0}} ≤ {_fmt_bound(hi)}]"
+    return _make(np.clip(x, lo, hi), "clip", (t,), vjp, saves=False, formulas=(formula,))
 
 
 def _require_tensor(t: Any, what: str) -> None:
@@ -1266,7 +1366,8 @@ def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     m = np.where(np.isfinite(m), m, 0.0)
     kept = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
     out = kept if keepdims else np.squeeze(kept, axis=axes)
-    return _make(out, "logsumexp", (t,), (lambda g: _expand_back(g, x.shape, axes, keepdims) * np.exp(x - kept),))
+    vjp = (lambda g: _expand_back(g, x.shape, axes, keepdims) * np.exp(x - kept),)
+    return _make(out, "logsumexp", (t,), vjp, formulas=("{δ}·softmax({0})",))
 
 
 def softmax(t: Tensor, axis: int = -1) -> Tensor:
@@ -1275,7 +1376,8 @@ def softmax(t: Tensor, axis: int = -1) -> Tensor:
     x = t._data
     e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     y = e / e.sum(axis=axes, keepdims=True)
-    return _make(y, "softmax", (t,), (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),))
+    vjp = (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),)
+    return _make(y, "softmax", (t,), vjp, formulas=("{out} ∘ ({δ} − Σ {δ}∘{out})",))
 
 
 def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
@@ -1304,7 +1406,9 @@ def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
         share[rows, y] -= 1.0
         return share * (g / n)
 
-    return _make(np.asarray(loss, dtype=x.dtype), "softmax_cross_entropy", (logits,), (vjp,), saves=False)
+    formula = f"{{δ}}·(softmax({{0}}) − y)/{n}" if n != 1 else "{δ}·(softmax({0}) − y)"
+    loss = np.asarray(loss, dtype=x.dtype)
+    return _make(loss, "softmax_cross_entropy", (logits,), (vjp,), saves=False, formulas=(formula,))
 
 
 def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
@@ -1313,4 +1417,5 @@ def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     x = t._data
     shifted = x - np.max(x, axis=axes, keepdims=True)
     y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
-    return _make(y, "log_softmax", (t,), (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),))
+    vjp = (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),)
+    return _make(y, "log_softmax", (t,), vjp, formulas=("{δ} − softmax({0})·Σ {δ}",))

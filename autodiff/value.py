@@ -70,8 +70,15 @@ class Value(Operators):
 
     @property
     def const(self) -> tuple[int, float] | None:
-        """For ``v + 1``, ``2 * v``, ``1 - v``: (operand position, the number); a constant is not a node."""
-        return self._const
+        """For ``v + 1``, ``2 * v``, ``1 - v``: (operand position, the number); a constant is not a node.
+        For ``v ** p``: ``(1, p)``, the exponent."""
+        return None if type(self._const) is _Partners else self._const
+
+    @property
+    def partners(self) -> tuple[int | None, ...] | None:
+        """For a ``weighted_sum`` node: for each parent, the position of the parent it multiplies (wᵢ ↔ xᵢ), or
+        ``None`` for the bias and for a weight whose input was a number. ``None`` for other nodes."""
+        return self._const if type(self._const) is _Partners else None
 
     @property
     def is_leaf(self) -> bool:
@@ -197,6 +204,12 @@ def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
     return _node(out, rule.name, (b,), (grad_b,), const=(0, x))
 
 
+class _Partners(tuple):
+    """The layout of a ``weighted_sum`` node (see :attr:`Value.partners`), kept where ``const`` lives."""
+
+    __slots__ = ()
+
+
 def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bias: Value | None = None) -> Value:
     """z = Σᵢ wᵢ·xᵢ (+ b) as *one* node: a neuron's input, the notes' ``z = wᵀx + b``.
 
@@ -217,8 +230,14 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
     x_nodes = tuple(x for x in xs if isinstance(x, Value))
     x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
     parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
+    x_position = {}  # weight i -> position of its input among the parents, when the input is a node
+    for i, x in enumerate(xs):
+        if isinstance(x, Value):
+            x_position[i] = len(ws) + len(x_position)
+    partners = [x_position.get(i) for i in range(len(ws))] + list(x_position)
     if bias is not None:
         bias = _lift(bias, "weighted_sum")
         total += bias.data
         parents, local_grads = (*parents, bias), (*local_grads, 1.0)
-    return _node(total, "weighted_sum", parents, local_grads)
+        partners.append(None)
+    return _node(total, "weighted_sum", parents, local_grads, _Partners(partners))

@@ -371,6 +371,8 @@ NOT_OPS = {  # public members that are not differentiable operations
     "backward_steps",
     "zero_grad",
     "is_leaf",
+    "partners",
+    "share_formulas",
     "size",
     "numel",
     "dim",

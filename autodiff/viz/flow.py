@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -10,7 +9,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import graph
-from .naming import _ACTIVATIONS, _DERIVATIVE_NAME, _delta_name, _fmt, _is_array, _names
+from ..rules import BINARY, UNARY, fill
+from .naming import _delta_name, _fmt, _is_array, _names
 
 
 # ---- the error flow, from the core's step walker --------------------------------------------------------------
@@ -85,79 +85,82 @@ def _is_symbolic(text: str | None) -> bool:
 
 
 def _local_symbol(node: Any, position: int, names: dict[int, str]) -> str | None:
-    """∂node/∂parent as a formula from names (or numbers where a name is missing); ``None`` for Tensor edges."""
+    """∂node/∂parent as a formula, from the template its rule carries (:mod:`autodiff.rules`) and the nodes' names
+    (numbers where a name is missing); ``None`` for Tensor edges, whose shares are written whole (``_share_symbol``).
+
+    Nothing is inferred from values: the structure comes from the node (``const``, ``partners``)."""
     grads = getattr(node, "local_grads", None)
     if grads is None or _is_array(node.data):
         return None
-    parents, op, const = node._parents, node.op, getattr(node, "const", None)
-    local = grads[position]
+    parents, op, local = node._parents, node.op, grads[position]
 
     def name(n: Any) -> str:
         return names.get(id(n)) or _fmt(n.data)
 
-    # which operand of a binary op is this parent? (a constant took the other position)
-    operand = position if const is None else 1 - const[0]
-    if op == "weighted_sum":  # ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1: name the partner on the other side
-        partner = _weighted_sum_partner(node, position)
-        return name(partner) if partner is not None else _fmt(local)
-    if op == "add":
-        return "1"
-    if op == "sub":
-        return "1" if operand == 0 else "−1"
-    if op == "mul":
-        return _fmt(const[1]) if const is not None else name(parents[1 - position])
-    if op == "div":
-        a = _fmt(const[1]) if const is not None and const[0] == 0 else name(parents[0])
-        b = _fmt(const[1]) if const is not None and const[0] == 1 else name(parents[-1])
-        return f"1/{b}" if operand == 0 else f"−{a}/{b}²"
-    if op == "neg":
-        return "−1"
-    argument = names.get(id(parents[0])) if len(parents) == 1 else None
-    if op in _ACTIVATIONS:
-        f = _DERIVATIVE_NAME.get(op, op)
-        return f"{f}'({argument})" if argument else f"{f}'"
-    if argument and op in ("exp", "log", "sqrt", "abs"):
-        return {"exp": f"exp({argument})", "log": f"1/{argument}", "sqrt": f"1/(2√{argument})",
-                "abs": f"sgn({argument})"}[op]
-    if argument and op == "pow_const":
-        p = _exponent(node)
-        if p is not None:
-            return f"{_fmt(p)}·{argument}" if p == 2 else f"{_fmt(p)}·{argument}^{_fmt(p - 1)}"
-    return _fmt(local)
-
-
-def _weighted_sum_partner(node: Any, position: int) -> Any:
-    """For z = Σ wᵢxᵢ + b with parents (w₁…wₙ, x₁…xₙ, b): the xᵢ of wᵢ, the wᵢ of xᵢ, ``None`` for b.
-
-    The layout is confirmed from the local gradients (∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1). Inputs given as
-    plain numbers are not parents; then the partner is found by matching values (and a constant input has none).
-    """
-    parents, grads = node._parents, node.local_grads
-    for n in {len(parents) // 2, (len(parents) - 1) // 2}:
-        if n and len(parents) - 2 * n in (0, 1) and all(
-            parents[i + n].data == grads[i] and grads[i + n] == parents[i].data for i in range(n)
-        ):
-            if position < 2 * n:
-                return parents[(position + n) % (2 * n)]
-            return None  # the bias
-    parent = parents[position]
-    for j, other in enumerate(parents):
-        if j != position and other.data == grads[position] and grads[j] == parent.data:
-            return other
-    return None
+    if op == "weighted_sum":  # ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1: the partner on the other side of the product
+        partner = node.partners[position] if node.partners is not None else None
+        return name(parents[partner]) if partner is not None else _fmt(local)
+    const = node.const
+    if op in BINARY:
+        rule = BINARY[op]
+        if const is None:
+            a, b, operand = name(parents[0]), name(parents[1]), position
+        else:  # a number took the other operand's place
+            number = _fmt(const[1])
+            a, b = (number, name(parents[0])) if const[0] == 0 else (name(parents[0]), number)
+            operand = 1 - const[0]
+        b_minus_1 = _fmt(const[1] - 1) if const is not None and const[0] == 1 else f"({b}−1)"
+        return fill(rule.local_a if operand == 0 else rule.local_b, a=a, b=b, **{"b−1": b_minus_1})
+    rule = UNARY.get(op)
+    if rule is None:
+        return _fmt(local)
+    argument = names.get(id(parents[0]))
+    if argument is None:
+        return rule.local_unnamed or _fmt(local)
+    p = _exponent(node)
+    exponent = {"p": _fmt(p), "p−1": _fmt(p - 1)} if p is not None else {}
+    if "{p" in rule.local and not exponent:
+        return _fmt(local)
+    return fill(rule.local, x=argument, **exponent)
 
 
 def _exponent(node: Any) -> float | None:
-    """p of a ``x ** p`` node: recorded as ``const`` on Values; for other nodes read back from y = xᵖ and its
-    local derivative p·xᵖ⁻¹ (p = y'·x / y)."""
+    """p of a ``x ** p`` node, as the node recorded it (``const = (1, p)``)."""
     const = getattr(node, "const", None)
-    if const is not None:
-        return const[1]
-    x, y, local = node._parents[0].data, node.data, node.local_grads[0]
-    if x == 0 or y == 0 or not all(map(math.isfinite, (x, y, local))):
+    return const[1] if node.op == "pow_const" and const is not None else None
+
+
+def _share_symbol(node: Any, position: int, own: str | None, names: dict[int, str]) -> str | None:
+    """The share a Tensor node sends parent ``position``, from the formula its VJP carries (``share_formulas``):
+    ``{δ}`` becomes the node's own signal, ``{0}``, ``{1}``… the parents' names. ``None`` if a name is missing."""
+    formulas = getattr(node, "share_formulas", ())
+    if position >= len(formulas) or own is None:
         return None
-    p = local * x / y
-    return float(round(p)) if abs(p - round(p)) < 1e-9 else p
+    text = formulas[position]
+    if own == "1":  # the seed at a scalar output: δ = 1 drops out of every product
+        for pattern in ("{δ}ᵀ·", "{δ}·", "·{δ}", " ∘ {δ}", "{δ} ∘ "):
+            text = text.replace(pattern, "")
+        text = text.replace("{δ}ᵀ", "1").replace("{δ}", "1")
+    signal = own if _is_atom(own) else f"({own})"
+    text = text.replace("{δ}", signal).replace("{out}", names.get(id(node), "out"))
+    for i, parent in enumerate(node._parents):
+        key = "{" + str(i) + "}"
+        if key in text:
+            parent_name = names.get(id(parent))
+            if parent_name is None:
+                return None
+            text = text.replace(key, parent_name)
+    return text
+
+
+def _short(product: _Product, is_tensor: bool) -> bool:
+    """Short enough to be written out again as the next node's own signal (else it is named ∂out/∂name)."""
+    return len(product.text()) <= 40 if is_tensor else len(product.factors) <= 3
+
+
+def _is_atom(text: str) -> bool:
+    """One factor (``δ⁽²⁾``, ``∂s/∂a``): needs no parentheses inside a product."""
+    return not any(op in text for op in (" ", "·", "∘", "−", "+"))
 
 
 def _trace(root: Any, order: Sequence[Any], names: dict[int, str], error_signal: Any = None) -> _Trace:
@@ -179,11 +182,12 @@ def _trace(root: Any, order: Sequence[Any], names: dict[int, str], error_signal:
         signal[id(node)], step_of[id(node)] = step.error_signal, index
         name = names.get(id(node))
         incoming = received.get(id(node), [])
+        is_tensor = _is_array(node.data)
         if node is root:
             own: _Product | None = _Product()
         elif _delta_name(name):
             own = _Product([_delta_name(name)])
-        elif len(incoming) == 1 and incoming[0][0] is not None and len(incoming[0][0].factors) <= 3:
+        elif len(incoming) == 1 and incoming[0][0] is not None and _short(incoming[0][0], is_tensor):
             own = incoming[0][0]
         elif name:
             own = _Product([f"∂{root_name}/∂{name}"])
@@ -193,17 +197,20 @@ def _trace(root: Any, order: Sequence[Any], names: dict[int, str], error_signal:
         for position, (parent, share) in enumerate(zip(node._parents, step.shares)):
             if share is None:
                 continue
-            local = _local_symbol(node, position, names)
-            if local is not None:
-                local_symbol[(id(node), position)] = local
-            product = own.times(local) if own is not None and local is not None else None
-            text = product.text() if product is not None else None
+            if is_tensor:
+                own_text = None if own is None else own.text()
+                text = _share_symbol(node, position, own_text, names)
+                product = _Product([text]) if text is not None else None
+            else:
+                local = _local_symbol(node, position, names)
+                if local is not None:
+                    local_symbol[(id(node), position)] = local
+                product = own.times(local) if own is not None and local is not None else None
+                text = product.text() if product is not None else None
             received.setdefault(id(parent), []).append((product, text))
             local_grad = grads[position] if grads is not None and not _is_array(share) else None
-            edges.append(
-                FlowEdge(index, node, parent, position, share, step.error_signal, local_grad,
-                         text if _is_symbolic(text) else None)
-            )
+            symbol = text if (is_tensor and text) or _is_symbolic(text) else None
+            edges.append(FlowEdge(index, node, parent, position, share, step.error_signal, local_grad, symbol))
     incoming = {key: len(shares) for key, shares in received.items()}
     return _Trace(steps, edges, signal, step_of, local_symbol, incoming)
 

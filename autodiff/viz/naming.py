@@ -150,7 +150,89 @@ def _names(order: Sequence[Any]) -> dict[int, str]:
             match = _layered(names.get(id(node._parents[0])))
             if match and match["symbol"] == "z":
                 names[id(node)] = f"a{match['sub']}⁽{match['sup']}⁾"
+    _layer_names(order, names)
     return names
+
+
+_GENERIC_LABELS = {"W": "W", "b": "b", "weight": "W", "bias": "b"}  # nn.Linear's labels: numbered by layer
+
+
+def _layer_names(order: Sequence[Any], names: dict[int, str]) -> None:
+    """The notes' §6 names for a tensor network: layer k computes z⁽ᵏ⁺¹⁾ = W⁽ᵏ⁾a⁽ᵏ⁾ + b⁽ᵏ⁾ and a⁽ᵏ⁺¹⁾ = f(z⁽ᵏ⁺¹⁾),
+    with a⁽¹⁾ the input. A layer is a ``linear`` node, or ``x @ W`` (+ b); k counts the layers before it.
+    Labels the user chose are kept, except a generic ``W``/``b`` (``nn.Linear``'s) that several layers share:
+    those get their layer number."""
+    depth: dict[int, int] = {}  # node id -> how many layers lie on the longest path into it
+    layers = [parts for parts in map(_layer_parts, order) if parts is not None]
+    label_count: dict[str, int] = {}
+    for _, W, b in layers:
+        for p in (W, b):
+            if p is not None and p.label:
+                label_count[p.label] = label_count.get(p.label, 0) + 1
+
+    def name(node: Any, text: str) -> None:
+        if not node.label or (node.label in _GENERIC_LABELS and label_count.get(node.label, 0) > 1):
+            names[id(node)] = text
+
+    for node in order:
+        parents = node._parents
+        depth[id(node)] = max((depth[id(p)] for p in parents), default=0)
+        layer = _layer_parts(node)
+        if layer is not None:
+            x, W, b = layer
+            k = depth[id(x)] + 1
+            depth[id(node)] = k
+            up = str(k + 1).translate(_TO_SUPERSCRIPT)
+            here = str(k).translate(_TO_SUPERSCRIPT)
+            if not x._parents and k == 1:
+                name(x, "a⁽¹⁾")
+            name(W, f"{_GENERIC_LABELS.get(W.label or 'W', 'W')}⁽{here}⁾")
+            if b is not None:
+                name(b, f"b⁽{here}⁾")
+            name(node, f"z⁽{up}⁾")
+            if node.op == "add" and names.get(id(parents[0])) == f"z⁽{up}⁾":
+                del names[id(parents[0])]  # x @ W + b: the sum is z, the product inside it is not
+        elif node.op in _ACTIVATIONS and len(parents) == 1 and not node.label:
+            match = _layered(names.get(id(parents[0])))
+            if match and match["symbol"] == "z" and not match["sub"]:
+                names[id(node)] = f"a⁽{match['sup']}⁾"
+
+
+def _layer_parts(node: Any) -> tuple[Any, Any, Any] | None:
+    """(x, W, b) of a tensor layer node: ``linear(x, W, b)``, ``x @ W``/``W @ x`` or either ``+ b`` (W, b leaves
+    that require grad: parameters)."""
+    if not isinstance(node.data, np.ndarray):
+        return None
+    parents = node._parents
+    if node.op == "linear":
+        return parents[0], parents[1], parents[2] if len(parents) > 2 else None
+    if node.op == "matmul":
+        return _weight_and_input(parents)
+    if node.op == "add" and len(parents) == 2 and parents[0].op == "matmul" and _is_parameter(parents[1]):
+        inner = _weight_and_input(parents[0]._parents)
+        if inner is not None:
+            return inner[0], inner[1], parents[1]
+    return None
+
+
+def _weight_and_input(parents: Sequence[Any]) -> tuple[Any, Any, None] | None:
+    """(x, W, None) of a product with a parameter, ``W`` itself or ``W.T`` (then the leaf W is named)."""
+    if len(parents) != 2:
+        return None
+    first, second = (_unwrap_transpose(p) for p in parents)
+    if _is_parameter(second):
+        return parents[0], second, None
+    if _is_parameter(first):
+        return parents[1], first, None
+    return None
+
+
+def _unwrap_transpose(node: Any) -> Any:
+    return node._parents[0] if node.op == "transpose" and len(node._parents) == 1 else node
+
+
+def _is_parameter(node: Any) -> bool:
+    return not node._parents and bool(getattr(node, "requires_grad", False))
 
 
 def _delta_name(name: str | None) -> str | None:

@@ -186,3 +186,31 @@ def test_every_public_operation_has_a_table_entry():
     assert not unknown_functions, (
         f"new public functions need an op-table entry or a NOT_OPS listing: {unknown_functions}"
     )
+
+
+def _recorded_nodes(out):
+    return [n for n in ad.topological_order(out) if n._parents]
+
+
+@pytest.mark.parametrize(("op", "shapes"), TENSOR_CASES, ids=TENSOR_IDS)
+def test_every_tensor_op_carries_the_formula_of_each_share(op, shapes):
+    """A VJP without its formula would draw as a bare shape in the error-flow view (issue: vectorized flow)."""
+    out = op.tensor(*_inputs(op, shapes))
+    for node in _recorded_nodes(out):
+        formulas = node.share_formulas
+        assert len(formulas) == len(node._parents), f"{node.op}: {formulas} for {len(node._parents)} parents"
+        assert all(isinstance(f, str) and f for f in formulas), f"{node.op} has an empty share formula"
+
+
+@pytest.mark.parametrize(("op", "shapes"), SCALAR_CASES, ids=[f"{op.name}" for op, _ in SCALAR_CASES])
+def test_every_scalar_op_has_a_local_derivative_template(op, shapes):
+    from autodiff.rules import BINARY, UNARY
+
+    values = [Value(float(a)) for a in op.sample(shapes, np.random.default_rng(0))]
+    for node in _recorded_nodes(op.value(*values)):
+        if node.op == "weighted_sum":
+            assert node.partners is not None and len(node.partners) == len(node._parents)
+        elif node.op in BINARY:
+            assert BINARY[node.op].local_a and BINARY[node.op].local_b
+        else:
+            assert UNARY[node.op].local, f"rule {node.op} has no local-derivative template"
