@@ -426,6 +426,7 @@ def draw(
     model: Any = None,
     legend: bool = True,
     title: str | None = None,
+    collapse: bool = False,
 ) -> Diagram:
     """Draw the computation graph that ``root`` depends on, as a :class:`Diagram` (a ``graphviz.Digraph``).
 
@@ -441,12 +442,19 @@ def draw(
       grads show what this one pass delivers (leaves may hold more, accumulated over earlier passes).
     * ``max_nodes``: nodes beyond the ``max_nodes`` nearest the output collapse into one "… N more nodes" node.
     * ``highlight``: a node (or nodes) to outline.
+    * ``collapse=True``: the layer-level view (notes §6): one box per layer, a⁽ᵏ⁺¹⁾ = f(W⁽ᵏ⁾a⁽ᵏ⁾ + b⁽ᵏ⁾), and only the
+      signals between layers and into each layer's parameters (:mod:`autodiff.viz.layers`); scalar networks need
+      ``model=``.
 
     The graph's ``.grad`` values are never changed. ``diagram.source`` is the DOT text; ``diagram.save("g.svg")``
     renders with Graphviz's ``dot`` (raising :class:`GraphvizNotInstalled`, with install instructions, without it).
     """
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    if collapse:
+        from .layers import collapsed
+
+        return collapsed(root, model=model, flow=flow, rankdir=rankdir, title=title)
     highlighted = _node_set(highlight, "highlight")
     scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
     return scene.diagram(flow=flow, highlight=highlighted, title=title)

@@ -91,3 +91,47 @@ def test_scalar_exponent_comes_from_the_node():
     assert edge.symbol == "3·x^2"
     (edge,) = viz.error_flow(x**2)
     assert edge.symbol == "2·x"
+
+
+# ---- the layer-level view ---------------------------------------------------------------------------------------
+def _boxes(source: str) -> list[str]:
+    return [line for line in source.splitlines() if "label=<" in line and "->" not in line]
+
+
+def test_collapsed_view_of_a_three_layer_mlp_has_one_box_per_layer_and_the_deltas_between():
+    from autodiff import softmax_cross_entropy
+
+    net = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 3))
+    X = Tensor(RNG.standard_normal((7, 6)))
+    loss = softmax_cross_entropy(net(X), RNG.integers(0, 3, 7))
+    source = viz.draw(loss, flow=True, collapse=True).source
+    boxes = _boxes(source)
+    titles = [b for b in boxes if "Layer " in b]
+    assert len(titles) == 3
+    for text in ("a⁽²⁾ = ReLU(W⁽¹⁾a⁽¹⁾ + b⁽¹⁾)", "a⁽³⁾ = tanh(W⁽²⁾a⁽²⁾ + b⁽²⁾)", "z⁽⁴⁾ = W⁽³⁾a⁽³⁾ + b⁽³⁾"):
+        assert text in source, text
+    for signal in ("δ⁽⁴⁾·W⁽³⁾", "δ⁽³⁾·W⁽²⁾", "δ⁽²⁾ᵀ·a⁽¹⁾", "Σₙ δ⁽⁴⁾", "(softmax(z⁽⁴⁾) − y)/7"):
+        assert signal in source, signal
+    assert len(_boxes(source)) == 3 + 6 + 2  # layers, their W and b, input and loss
+    assert all(p.grad is None for p in net.parameters())  # drawing runs its own pass and leaves .grad alone
+
+
+def test_collapsed_view_of_a_scalar_mlp_needs_the_model_and_boxes_its_layers():
+    from autodiff import Value
+
+    m = nn.MLP(2, [3, 1], seed=0)
+    loss = (m([Value(0.5), Value(-1.0)]) - 1.0) ** 2
+    with pytest.raises(ValueError, match="model="):
+        viz.draw(loss, collapse=True)
+    source = viz.draw(loss, flow=True, collapse=True, model=m).source
+    assert "Layer 1: W⁽¹⁾, b⁽¹⁾" in source and "a⁽²⁾ = σ(W⁽¹⁾a⁽¹⁾ + b⁽¹⁾)" in source
+    assert "9 scalars" in source and "signals" in source  # W⁽¹⁾, b⁽¹⁾: 6 + 3 numbers, their signals summed up
+
+
+def test_collapsed_view_of_the_window_classifier():
+    from nn.losses import max_margin_loss
+
+    model = nn.WindowClassifier(10, seed=0)
+    true, corrupted = np.array([[0, 1, 2, 3, 4]]), np.array([[0, 1, 9, 3, 4]])
+    source = viz.draw(max_margin_loss(model(true), model(corrupted)), flow=True, collapse=True).source
+    assert "embedding lookup" in source and "Layer 1" in source and "Layer 2" in source
