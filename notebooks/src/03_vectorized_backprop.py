@@ -107,3 +107,63 @@ s_v.backward()
 grad_W1_values = np.array([[w.grad for w in row] for row in Wv1])
 print("max |Value − Tensor| for ∇W⁽¹⁾:", np.abs(grad_W1_values - params["W1"].grad).max())
 assert np.allclose(grad_W1_values, params["W1"].grad, rtol=0, atol=1e-12)
+
+# %% [markdown]
+# ## The error flow, drawn on tensors
+# Notebook 02 drew §5's network one number at a time: the edge into $W_{14}^{(1)}$ carries
+# $\delta_1^{(2)} \cdot a_4^{(1)}$. Built from tensors, the same network has one edge into the whole matrix
+# $W^{(1)}$, and it carries the notes' vectorized formula $\delta^{(2)} a^{(1)T}$ — written by the `linear` node
+# itself, which knows the layout it computes (one example as a column: $\delta x^T$; a batch in rows:
+# $\delta^T X$). The names $W^{(1)}$, $z^{(2)}$, $a^{(2)}$ and $\delta^{(2)}$ are the ones the notes use; the engine
+# gives them to every layer it recognises.
+
+# %%
+from autodiff import linear, viz, weighted_sum  # noqa: E402
+
+rng5 = np.random.default_rng(4)  # notebook 02's §5 network: 4 inputs, 2 sigmoid hidden units, a score
+x5 = np.array([0.5, -1.0, 2.0, 0.8])
+W1_5, b1_5 = rng5.normal(size=(2, 4)), rng5.normal(scale=0.5, size=2)
+W2_5 = np.array([1.5, -0.8])
+
+W1_t, b1_t = Tensor(W1_5, requires_grad=True), Tensor(b1_5, requires_grad=True)
+W2_t, b2_t = Tensor(W2_5[None, :], requires_grad=True), Tensor(np.zeros(1), requires_grad=True)
+s5 = linear(linear(Tensor(x5), W1_t, b1_t).sigmoid(), W2_t, b2_t).sum()
+tensor_flow = viz.error_flow(s5)
+into_W1 = next(e for e in tensor_flow if e.parent is W1_t)
+print("edge into W⁽¹⁾:", into_W1.symbol, "\n", into_W1.signal)
+viz.draw(s5, flow=True, title="§5's network on tensors: one edge per matrix, the notes' formulas on the edges")
+
+# %% [markdown]
+# The scalar diagram of the same network, for comparison (labels as in notebook 02):
+
+# %%
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+W1_s = [[Value(float(W1_5[i, j]), f"W{i + 1}{j + 1}⁽¹⁾".translate(SUB)) for j in range(4)] for i in range(2)]
+b1_s = [Value(float(b1_5[i]), f"b{i + 1}⁽¹⁾".translate(SUB)) for i in range(2)]
+W2_s = [Value(float(W2_5[i]), f"W{i + 1}⁽²⁾".translate(SUB)) for i in range(2)]
+a1_s = [Value(float(v), f"a{j + 1}⁽¹⁾".translate(SUB)) for j, v in enumerate(x5)]
+s5_scalar = weighted_sum(W2_s, [weighted_sum(W1_s[i], a1_s, b1_s[i]).sigmoid() for i in range(2)])
+scalar_flow = viz.error_flow(s5_scalar)
+into_W14 = next(e for e in scalar_flow if e.parent is W1_s[0][3])
+print("edge into W₁₄⁽¹⁾:", into_W14.symbol, "=", into_W14.signal)
+viz.draw(s5_scalar, flow=True, title="the same network on Values: one edge per number")
+
+# %%
+assert into_W1.symbol == "δ⁽²⁾·a⁽¹⁾ᵀ" and into_W14.symbol.startswith("δ₁⁽²⁾·a₄⁽¹⁾")
+assert abs(into_W1.signal[0, 3] - into_W14.signal) < 1e-15  # cell (1, 4) of ∇W⁽¹⁾ is ∂s/∂W₁₄⁽¹⁾
+s5.backward()
+assert np.array_equal(into_W1.signal, W1_t.grad)
+print("cell (1, 4) of the tensor edge =", into_W1.signal[0, 3], "= the scalar edge into W₁₄⁽¹⁾")
+
+# %% [markdown]
+# ## A whole network, layer by layer
+# For a network of real size even the tensor graph is more than one needs to see. `collapse=True` draws each
+# layer as one box, $a^{(k+1)} = f(W^{(k)} a^{(k)} + b^{(k)})$, and only the signals that travel between layers
+# ($\delta^{(k+1)} \to \delta^{(k)}$) and into each layer's parameters — the picture of §6.
+
+# %%
+import nn  # noqa: E402
+
+net = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid(), nn.Linear(3, 2), nn.Sigmoid(), nn.Linear(2, 1))
+batch = Tensor(rng5.normal(size=(5, 4)))
+viz.draw(net(batch).sum(), flow=True, collapse=True, title="layer-level error flow, batch of 5")

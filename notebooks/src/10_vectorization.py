@@ -269,3 +269,22 @@ print(f"Value engine time ∝ batch^{value_slope:.2f}; Tensor engine faster at e
 # **Take-away (the notes' advice):** always try to use vectors and matrices rather than for loops. The `Value`
 # engine remains the right tool for *looking* — every number has a node, every edge a signal — and the `Tensor`
 # engine, which computes the same gradients, is the one to train with.
+
+# %% [markdown]
+# ## Seeing a vectorized network
+# The digits MLP of the benchmarks (64 → 128 → 64 → 10) has about twenty tensor nodes but 17,000 numbers: a
+# scalar diagram of it is hopeless, and even the tensor graph is busy. Its layer-level view is small — one box per
+# layer, the signals $\delta^{(k)}$ between them and the gradient sent to each $W^{(k)}$ and $b^{(k)}$, each with
+# the formula the layer computes it by:
+
+# %%
+from autodiff import softmax_cross_entropy, viz  # noqa: E402
+
+digits_net = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+images = Tensor(np.random.default_rng(0).normal(size=(32, 64)))
+labels = np.random.default_rng(1).integers(0, 10, 32)
+layer_view = viz.draw(softmax_cross_entropy(digits_net(images), labels), flow=True, collapse=True,
+                      title="digits MLP, batch of 32: one box per layer")
+assert layer_view.source.count("Layer ") == 3 and "δ⁽²⁾ᵀ·a⁽¹⁾" in layer_view.source
+layer_view  # noqa: B018 -- the cell shows the diagram
+
