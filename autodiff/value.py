@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numbers
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import graph
 from .anomaly import _anomaly_mode, on_create
 from .operators import Operators
-from .rules import SCALAR, BinaryRule, UnaryRule, on_arrays
+from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
 
 __all__ = ["Value", "weighted_sum"]
 
@@ -208,6 +208,81 @@ class _Partners(tuple):
     """The layout of a ``weighted_sum`` node (see :attr:`Value.partners`), kept where ``const`` lives."""
 
     __slots__ = ()
+
+
+# ---- the operators, compiled from the rule table at import ------------------------------------------------------
+# ``a * b`` on Values is the hot path of a learner's own code (micrograd's ``sum(w*x for ...)``). Each operator is
+# specialised here from its rule: the rule's forward and local derivatives are called directly, with no dispatch
+# chain in between, and a number operand is baked in (``const``) without computing the derivative it does not need.
+# The math stays in :mod:`autodiff.rules`; this only decides how it is called.
+def _compiled_binary(rule: BinaryRule, reflected: bool) -> Callable[[Value, Any], Value]:
+    forward, grad_a, grad_b, name, symbol = rule.forward, rule.grad_a, rule.grad_b, rule.name, rule.symbol
+
+    def of_nodes(a: Value, b: Value) -> Value:
+        x, y = a.data, b.data
+        try:
+            out = forward(x, y, SCALAR)
+            return _node(out, name, (a, b), (grad_a(x, y, out, SCALAR), grad_b(x, y, out, SCALAR)))
+        except (ArithmeticError, ValueError):
+            out, da, db = on_arrays(rule.value_and_grads, x, y)
+            return _node(out, name, (a, b), (da, db))
+
+    if reflected:  # number ∘ self
+
+        def operator(self: Value, other: Any) -> Value:
+            if type(other) is Value or isinstance(other, Value):
+                return of_nodes(other, self)
+            c = other if type(other) is float else _constant(other, symbol)
+            x = self.data
+            try:
+                out = forward(c, x, SCALAR)
+                return _node(out, name, (self,), (grad_b(c, x, out, SCALAR),), (0, c))
+            except (ArithmeticError, ValueError):
+                out, _, db = on_arrays(rule.value_and_grads, c, x)
+                return _node(out, name, (self,), (db,), (0, c))
+
+    else:  # self ∘ number
+
+        def operator(self: Value, other: Any) -> Value:
+            if type(other) is Value or isinstance(other, Value):
+                return of_nodes(self, other)
+            c = other if type(other) is float else _constant(other, symbol)
+            x = self.data
+            try:
+                out = forward(x, c, SCALAR)
+                return _node(out, name, (self,), (grad_a(x, c, out, SCALAR),), (1, c))
+            except (ArithmeticError, ValueError):
+                out, da, _ = on_arrays(rule.value_and_grads, x, c)
+                return _node(out, name, (self,), (da,), (1, c))
+
+    return operator
+
+
+def _compiled_unary(rule: UnaryRule) -> Callable[[Value], Value]:
+    forward, local_grad, name = rule.forward, rule.local_grad, rule.name
+
+    def function(self: Value) -> Value:
+        x = self.data
+        try:
+            y = forward(x, SCALAR)
+            return _node(y, name, (self,), (local_grad(x, y, SCALAR),))
+        except (ArithmeticError, ValueError):
+            y, g = on_arrays(rule.value_and_grad, x)
+            return _node(y, name, (self,), (g,))
+
+    return function
+
+
+for _method, (_rule, _reflected) in {
+    "__add__": ("add", False), "__radd__": ("add", True), "__sub__": ("sub", False), "__rsub__": ("sub", True),
+    "__mul__": ("mul", False), "__rmul__": ("mul", True), "__truediv__": ("div", False),
+    "__rtruediv__": ("div", True), "__rpow__": ("pow", True),
+}.items():  # fmt: skip
+    setattr(Value, _method, _compiled_binary(BINARY[_rule], _reflected))
+for _method in ("exp", "log", "log2", "log10", "sqrt", "tanh", "sigmoid", "relu", "hardtanh", "softsign", "silu"):
+    setattr(Value, _method, _compiled_unary(UNARY[_method]))  # (gelu, leaky_relu...: their arguments are checked)
+Value.__neg__, Value.__abs__ = _compiled_unary(UNARY["neg"]), _compiled_unary(UNARY["abs"])
+Value.abs = Value.__abs__
 
 
 def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bias: Value | None = None) -> Value:
