@@ -1,25 +1,45 @@
-"""Shared helpers for the benchmarks: best-of-N timing and a table printer."""
+"""Shared helpers for the benchmarks: medians over alternating rounds, and a table printer."""
 
 from __future__ import annotations
 
 import gc
 import platform
+import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 
-def best_times(fns: list[Callable[[], object]], repeat: int = 7) -> list[float]:
-    """Best wall time of each function, measured in alternation so that both see the same machine load."""
-    best = [float("inf")] * len(fns)
-    for _ in range(repeat):
+@dataclass(frozen=True)
+class Timing:
+    """Wall times of one peer over alternating rounds: the median is the figure; min and max show the spread."""
+
+    median: float
+    low: float
+    high: float
+
+    def ms(self, digits: int = 1) -> str:
+        return f"{self.median * 1e3:.{digits}f} ms ({self.low * 1e3:.{digits}f}–{self.high * 1e3:.{digits}f})"
+
+
+def timings(fns: list[Callable[[], object]], rounds: int = 7, gc_paused: bool = False) -> list[Timing]:
+    """Each function's median (and min–max) wall time over ``rounds`` alternating rounds, so that every peer sees
+    the same machine load; never best-of. ``gc_paused`` pauses Python's collector inside each timed call."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
         for i, fn in enumerate(fns):
             gc.collect()  # each peer pays for its own garbage, not for the previous peer's cycles
-            start = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+            if gc_paused:
+                gc.disable()
+            try:
+                start = time.perf_counter()
+                fn()
+                times[i].append(time.perf_counter() - start)
+            finally:
+                gc.enable()
+    return [Timing(statistics.median(t), min(t), max(t)) for t in times]
 
 
 def moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -370,6 +370,11 @@ class _Scene:
                  shape="box", style="rounded", color="#bdbdbd", fontsize="9")
 
     # ---- captions --------------------------------------------------------------------------------------------
+    def sent(self, edge: FlowEdge) -> str:
+        """A signal in words; a tensor edge also says it in the notes' notation (``δ⁽²⁾·a⁽¹⁾ᵀ = a (2, 4) …``)."""
+        words = _signal_words(edge.signal)
+        return f"{edge.symbol} = {words}" if edge.local_grad is None and edge.symbol else words
+
     def caption(self, index: int) -> str:
         """Step ``index`` in words (−1: the moment before backpropagation starts)."""
         trace = self.trace
@@ -388,6 +393,9 @@ class _Scene:
             return (prefix + f"{who} is a leaf: it receives {signal}, the sum of everything sent to it, and adds "
                     f"it to its .grad: ∂{root}/∂{who} = {signal}.")
         own = "1 (the starting signal)" if node is self.root else signal
+        delta = _delta_name(self.names.get(id(node)))
+        if delta and _is_array(node.data) and node is not self.root:
+            own = f"{delta} = {own}"  # the notes' name for the signal at z⁽ᵏ⁾
         edges = [e for e in trace.edges if e.step == index]
         if not edges:
             return prefix + f"{who} receives {own}; none of its inputs needs a gradient, so it sends nothing."
@@ -403,13 +411,13 @@ class _Scene:
             edge = edges[0]
             factor = local(edge)
             how = f"multiplies it by {'its local derivative ' if not factor else ''}{factor or ''}".rstrip()
-            return prefix + (f"{who} receives {own}, {how} and sends {_signal_words(edge.signal)} to "
+            return prefix + (f"{who} receives {own}, {how} and sends {self.sent(edge)} to "
                              f"{self.call(edge.parent)}.")
         parts = []
         for edge in edges:
             factor = local(edge)
             times = f" (× {factor})" if factor else ""
-            parts.append(f"{_signal_words(edge.signal)} to {self.call(edge.parent)}{times}")
+            parts.append(f"{self.sent(edge)} to {self.call(edge.parent)}{times}")
         return prefix + (f"{who} receives {own} and shares it out, multiplying by each local derivative: "
                          + "; ".join(parts) + ".")
 

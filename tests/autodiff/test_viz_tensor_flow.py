@@ -135,3 +135,14 @@ def test_collapsed_view_of_the_window_classifier():
     true, corrupted = np.array([[0, 1, 2, 3, 4]]), np.array([[0, 1, 9, 3, 4]])
     source = viz.draw(max_margin_loss(model(true), model(corrupted)), flow=True, collapse=True).source
     assert "embedding lookup" in source and "Layer 1" in source and "Layer 2" in source
+
+
+def test_step_captions_on_tensors_use_the_notes_notation():
+    from autodiff.viz.diagram import _Scene
+
+    s, *_ = _two_layer(5, "sequential")
+    scene = _Scene(s)
+    captions = [scene.caption(k) for k in range(len(scene.trace.steps))]
+    assert any("δ⁽²⁾ = a (5, 2) signal" in c and "δ⁽²⁾ᵀ·a⁽¹⁾ = a (2, 4) signal" in c for c in captions)
+    assert any("σ'(z⁽²⁾) ∘ (δ⁽³⁾·W⁽²⁾) = a (5, 2) signal" in c for c in captions)
+    assert len(viz.steps(s)) == len(captions)
