@@ -65,9 +65,7 @@ def _kind(mode: int) -> str:
 
 
 def _not_regular(path: str, mode: int, action: str) -> NotARegularFileError:
-    error = NotARegularFileError(f"{path!r} is a {_kind(mode)}, not a regular file; {action} (give a file path)")
-    error.filename = path
-    return error
+    return NotARegularFileError(f"{path!r} is a {_kind(mode)}, not a regular file; {action} (give a file path)")
 
 
 def check_target(path: PathLike, *, make_parents: bool = False, example: str = "out.txt") -> Target:
