@@ -84,8 +84,7 @@ def _write_outputs(root: Any, diagram: Any, out: Path | None, args: argparse.Nam
     from . import fileio, viz
 
     targets = [t for t in (out, args.steps) if t]
-    for target in targets:
-        fileio.check_target(target, make_parents=True)
+    fileio.check_targets(targets, make_parents=True)
     files = []
     if out is not None:
         files.append((out, diagram.file_bytes(out)))

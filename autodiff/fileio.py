@@ -35,6 +35,7 @@ __all__ = [
     "NotARegularFileError",
     "Target",
     "check_target",
+    "check_targets",
     "atomic_open",
     "atomic_write",
     "atomic_write_all",
@@ -106,6 +107,18 @@ def check_target(path: PathLike, *, make_parents: bool = False, example: str = "
     elif not os.access(directory, os.W_OK | os.X_OK):
         raise PermissionError(errno.EACCES, f"cannot create files in the directory {directory!r}", path)
     return Target(path, real, st)
+
+
+def check_targets(paths: Iterable[PathLike], *, make_parents: bool = False, example: str = "out.txt") -> list[Target]:
+    """:func:`check_target` for each path, and a ``shutil.SameFileError`` if two of them are the same file (the
+    second write would silently replace the first)."""
+    targets = [check_target(p, make_parents=make_parents, example=example) for p in paths]
+    reals = [target.real for target in targets]
+    for i, real in enumerate(reals):
+        if real in reals[:i]:
+            raise shutil.SameFileError(f"{targets[reals.index(real)].path!r} and {targets[i].path!r} are the "
+                                       "same file; give each output its own path")
+    return targets
 
 
 def _temp_prefix(real: str) -> str:
@@ -224,13 +237,9 @@ def atomic_write_all(files: Iterable[tuple[PathLike, bytes | str]], *, make_pare
     """Write several files so that a failure leaves every one of them untouched: all targets are checked, then
     all temporary files written, then all renamed (only an error of the final renames themselves, which do not
     write data, could leave some files replaced). Returns the paths as given."""
-    items = [(check_target(p, make_parents=make_parents, example=example),
-              d.encode(encoding) if isinstance(d, str) else bytes(d)) for p, d in files]
-    reals = [target.real for target, _ in items]
-    for i, real in enumerate(reals):
-        if real in reals[:i]:
-            raise shutil.SameFileError(f"{items[i][0].path!r} and {items[reals.index(real)][0].path!r} are the "
-                                       "same file; give each output its own path")
+    files = list(files)
+    targets = check_targets([p for p, _ in files], make_parents=make_parents, example=example)
+    items = [(target, d.encode(encoding) if isinstance(d, str) else bytes(d)) for target, (_, d) in zip(targets, files)]
     staged: list[_Staged] = []
     current = items[0][0] if items else None
     try:

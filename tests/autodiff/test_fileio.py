@@ -296,7 +296,7 @@ def test_write_all_leaves_every_file_untouched_when_one_write_fails(tmp_path, mo
 def test_write_all_refuses_the_same_file_twice(tmp_path):
     (tmp_path / "f").write_bytes(OLD)
     (tmp_path / "link").symlink_to(tmp_path / "f")
-    with pytest.raises(shutil.SameFileError, match=r"'.*link' and '.*f' are the same file"):
+    with pytest.raises(shutil.SameFileError, match=r"'.*f' and '.*link' are the same file"):
         fileio.atomic_write_all([(tmp_path / "f", b"1"), (tmp_path / "link", b"2")])
     assert (tmp_path / "f").read_bytes() == OLD
 
