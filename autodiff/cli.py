@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -62,12 +62,7 @@ def graph(args: argparse.Namespace) -> int:
     print(f"{args.expression.strip()} = {root.data:.6g}")
     diagram = viz.draw(root, flow=args.flow, rankdir=args.rankdir, max_nodes=args.max_nodes)
     try:
-        if out is not None:
-            diagram.save(out)
-            print(f"wrote {out}")
-        if args.steps:
-            viz.BackpropPlayer(root, rankdir=args.rankdir, max_nodes=args.max_nodes).save(args.steps)
-            print(f"wrote {args.steps}")
+        _write_outputs(root, diagram, out, args)
     except viz.GraphvizNotInstalled as error:
         print(f"autodiff graph: error: {error}", file=sys.stderr)
         return 1
@@ -80,6 +75,24 @@ def graph(args: argparse.Namespace) -> int:
         except BrokenPipeError:  # `autodiff graph … | head`: the reader has seen enough
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from complaining again at exit
     return 0
+
+
+def _write_outputs(root: Any, diagram: Any, out: Path | None, args: argparse.Namespace) -> None:
+    """Write the diagram (``-o``) and the player (``--steps``) all or nothing: both targets are checked before
+    anything is rendered, both files written to temporary files, and only then renamed into place — so a failure
+    on one (a full disk, a FIFO, a write-protected file) leaves the other as it was (:mod:`autodiff.fileio`)."""
+    from . import fileio, viz
+
+    targets = [t for t in (out, args.steps) if t]
+    fileio.check_targets(targets, make_parents=True)
+    files = []
+    if out is not None:
+        files.append((out, diagram.file_bytes(out)))
+    if args.steps:
+        files.append((args.steps, viz.BackpropPlayer(root, rankdir=args.rankdir, max_nodes=args.max_nodes).page()))
+    fileio.atomic_write_all(files, make_parents=True)
+    for target in targets:
+        print(f"wrote {target}")
 
 
 def _positive(text: str, least: int = 1) -> int:

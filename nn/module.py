@@ -13,27 +13,28 @@ Those names are the keys of :meth:`Module.state_dict`, which :meth:`Module.save`
 Saving and loading are careful about failure:
 
 * ``save`` writes a temporary file next to the target and ``os.replace``-s it into place, so the target is either
-  the old file or the complete new one, never half of each;
-* ``load`` never unpickles (``allow_pickle=False``), reads and checks *everything* first — every key, shape and
-  dtype — and only then assigns, so a failed load (a wrong key, a wrong shape, a truncated, corrupt or foreign
-  file) raises and leaves the model exactly as it was.
+  the old file or the complete new one, never half of each (:mod:`autodiff.fileio`, which also refuses
+  directories, FIFOs, devices and write-protected files, follows symlinks and keeps the file's permission bits);
+* ``load`` refuses what is not a regular file before opening it (a FIFO would block forever), never unpickles
+  (``allow_pickle=False``), reads and checks *everything* first — every key, shape and dtype, each entry once —
+  and only then assigns, so a failed load (a wrong key, a wrong shape, a truncated, corrupt or foreign file)
+  raises and leaves the model exactly as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
 import os
-import secrets
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
 from autodiff import Tensor, Value
+from autodiff.fileio import atomic_open, open_regular
 
 __all__ = [
     "Module",
@@ -274,25 +275,24 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to ``path`` as an ``.npz`` archive (exactly that path: no suffix is added).
 
-        The archive is written to a hidden temporary file in the same directory, flushed to disk and then moved
-        over ``path`` with ``os.replace`` (atomic), so an interrupted save leaves the previous file untouched.
+        Written by :func:`autodiff.fileio.atomic_open`: to a temporary file beside ``path``, flushed to disk and
+        then renamed over it, so an interrupted or failed save leaves the previous file untouched. A symlink is
+        followed (its target is replaced), an existing file keeps its permission bits, and a directory, a FIFO, a
+        device, a write-protected file or a missing directory is refused before anything is written.
         """
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            raise IsADirectoryError(errno.EISDIR, "save needs a file path such as model.npz, not a directory", path)
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise FileNotFoundError(errno.ENOENT, f"cannot save: the directory {directory!r} does not exist", path)
-        _atomic_write_npz(path, self.state_dict())
+        with atomic_open(path, example="model.npz") as file:
+            _write_npz(file, self.state_dict())
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
         """Read an archive written by :meth:`save` and :meth:`load_state_dict` it (all checks first).
 
-        Raises ``FileNotFoundError`` for a missing file, :class:`CheckpointError` for a file that is not a readable
+        Raises ``FileNotFoundError`` for a missing file, :class:`~autodiff.fileio.NotARegularFileError` (an
+        ``OSError``) for a FIFO, device or socket, :class:`CheckpointError` for a file that is not a readable
         ``.npz`` of numeric arrays (a text file, a truncated or corrupt archive, a zip of other things, an archive
-        holding pickled object arrays, an entry declaring more data than it holds) and :class:`StateDictError` for
-        an archive that does not fit this model. Keys and shapes are checked from the entries' headers before any
-        array data is read, so a file declaring huge arrays is refused without decompressing them.
+        holding pickled object arrays, an entry declaring more data than it holds, an entry stored twice) and
+        :class:`StateDictError` for an archive that does not fit this model. Keys and shapes are checked from the
+        entries' headers before any array data is read, so a file declaring huge arrays is refused without
+        decompressing them.
         """
         _check_strict(strict)
         path = os.fspath(path)
@@ -336,30 +336,12 @@ def _checked_array(name: str, value: Any, param: Any) -> np.ndarray:
     return converted
 
 
-def _atomic_write_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
-    """``np.savez``'s format (one ``<name>.npy`` member per array, never pickled), written then renamed."""
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 minus the umask, like open(path, "w")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for name, array in arrays.items():
-                    with archive.open(f"{name}.npy", mode="w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows it
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+def _write_npz(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """``np.savez``'s format (one ``<name>.npy`` member per array, never pickled)."""
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
 
 
 # Everything reading a damaged or foreign file can raise (zipfile, zlib, numpy's header parser); not MemoryError.
@@ -393,7 +375,7 @@ def read_npz(path: str | os.PathLike[str], names: Iterable[str] | None = None) -
 @contextlib.contextmanager
 def _open_npz(path: str) -> Iterator[Any]:
     """``np.load``'s lazy archive of ``path`` (never unpickling), or a :class:`CheckpointError`."""
-    with open(path, "rb") as file:
+    with open_regular(path) as file:
         try:
             loaded = np.load(file, allow_pickle=False)
         except _READ_ERRORS as error:
@@ -417,6 +399,10 @@ def npz_layout(path: str | os.PathLike[str], loaded: Any = None) -> dict[str, tu
     layout = {}
     for info in loaded.zip.infolist():
         name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        if name in layout:
+            raise CheckpointError(
+                f"{path!r}: entry {name!r} appears more than once (which copy loads would depend on the reader)"
+            )
         try:
             with loaded.zip.open(info) as member:
                 magic = member.read(len(np.lib.format.MAGIC_PREFIX))

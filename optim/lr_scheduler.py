@@ -53,6 +53,24 @@ def _real(value: Any, name: str, low: float, *, inclusive: bool) -> float:
     return x
 
 
+def _epoch(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < -1:
+        raise ValueError(f"Invalid {name} value: {value!r:.40} (an int ≥ -1: the number of steps taken)")
+    return int(value)
+
+
+def _rates(value: Any, name: str, n_groups: int) -> list[float]:
+    """One finite learning rate ≥ 0 per parameter group."""
+    if not isinstance(value, (list, tuple)) or len(value) != n_groups:
+        raise ValueError(f"Invalid {name} value: {value!r:.60} (a list of {n_groups} learning rate(s), one per "
+                         "parameter group)")
+    return [_real(lr, f"{name}[{i}]", 0.0, inclusive=True) for i, lr in enumerate(value)]
+
+
+def _above_zero(value: Any, name: str) -> float:
+    return _real(value, name, 0.0, inclusive=False)
+
+
 def _checked_lr(lr: Any, scheduler: LRScheduler, group: int) -> float:
     where = f"{type(scheduler).__name__} at step {scheduler.last_epoch}, parameter group {group}"
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
@@ -121,7 +139,12 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned (keys of this scheduler's own state only)."""
+        """Restore what :meth:`state_dict` returned (keys of this scheduler's own state only).
+
+        Every value is checked as the constructor checks it (``gamma`` finite and > 0, ``step_size`` a positive
+        int, …; ``last_epoch`` an int ≥ -1; ``base_lrs`` one finite rate ≥ 0 per parameter group) before any is
+        assigned, so a refused state leaves the scheduler as it was.
+        """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict needs the dict returned by state_dict(), got {type(state_dict).__name__}")
         unknown = sorted(map(str, set(state_dict) - set(self.state_dict())))
@@ -130,7 +153,16 @@ class LRScheduler:
                 f"not a {type(self).__name__} state: unexpected key(s) {', '.join(map(repr, unknown))}; "
                 f"expected {', '.join(map(repr, sorted(self.state_dict())))}"
             )
-        self.__dict__.update(state_dict)
+        checks = self._state_checks()
+        checked = {key: checks[key](value, key) if key in checks else value for key, value in state_dict.items()}
+        self.__dict__.update(checked)
+
+    def _state_checks(self) -> dict[str, Callable[[Any, str], Any]]:
+        """How :meth:`load_state_dict` checks each entry: name → ``check(value, name)`` returning the value to keep
+        (or raising). Subclasses add their own hyper-parameters."""
+        n_groups = len(self.optimizer.param_groups)
+        return {"last_epoch": _epoch, "base_lrs": lambda v, k: _rates(v, k, n_groups),
+                "_last_lr": lambda v, k: _rates(v, k, n_groups)}
 
 
 class StepLR(LRScheduler):
@@ -142,8 +174,11 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size = _positive_int(step_size, "step_size")
-        self.gamma = _real(gamma, "gamma", 0.0, inclusive=False)
+        self.gamma = _above_zero(gamma, "gamma")
         super().__init__(optimizer, last_epoch)
+
+    def _state_checks(self) -> dict[str, Callable[[Any, str], Any]]:
+        return {**super()._state_checks(), "step_size": _positive_int, "gamma": _above_zero}
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
@@ -158,8 +193,11 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every step: α(t) = α₀·γᵗ."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = _real(gamma, "gamma", 0.0, inclusive=False)
+        self.gamma = _above_zero(gamma, "gamma")
         super().__init__(optimizer, last_epoch)
+
+    def _state_checks(self) -> dict[str, Callable[[Any, str], Any]]:
+        return {**super()._state_checks(), "gamma": _above_zero}
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
@@ -181,6 +219,9 @@ class ExponentialDecay(LRScheduler):
         self.k = _real(k, "k", 0.0, inclusive=True)
         super().__init__(optimizer, last_epoch)
 
+    def _state_checks(self) -> dict[str, Callable[[Any, str], Any]]:
+        return {**super()._state_checks(), "k": lambda v, k: _real(v, k, 0.0, inclusive=True)}
+
     def get_lr(self) -> list[float]:
         return [base * math.exp(-self.k * self.last_epoch) for base in self.base_lrs]
 
@@ -192,8 +233,11 @@ class InverseTimeLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, tau: float, last_epoch: int = -1) -> None:
-        self.tau = _real(tau, "tau", 0.0, inclusive=False)
+        self.tau = _above_zero(tau, "tau")
         super().__init__(optimizer, last_epoch)
+
+    def _state_checks(self) -> dict[str, Callable[[Any, str], Any]]:
+        return {**super()._state_checks(), "tau": _above_zero}
 
     def get_lr(self) -> list[float]:
         return [base * self.tau / max(self.last_epoch, self.tau) for base in self.base_lrs]

@@ -24,11 +24,12 @@ The scaled rate replaces γ everywhere γ appears in that parameter's update (in
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -132,14 +133,59 @@ def _check_bool(value: Any, name: str) -> None:
         raise TypeError(f"{name} must be True or False, got {_describe(value)}")
 
 
+class Buffer(NamedTuple):
+    """One entry of an optimizer's per-parameter state, as :meth:`Optimizer.load_state_dict` checks it.
+
+    ``kind`` is ``"step"`` (an integer count ≥ 0), ``"array"`` (finite real numbers of the parameter's shape,
+    stored in its dtype) or ``"any"`` (only an array's shape is checked: for subclasses declaring no buffers);
+    ``nonnegative`` arrays are running sums or averages of squares; ``required`` says whether the update reads
+    the buffer once the parameter has state (a function of the group, or a constant).
+    """
+
+    kind: str
+    nonnegative: bool = False
+    required: bool | Callable[[ParamGroup], bool] = True
+
+
+def _step_count(value: Any) -> int | None:
+    """``value`` as a step count (an integer ≥ 0, also a 0-d integer array or an integral float), else None."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value) if value >= 0 else None
+    return int(value) if math.isfinite(value) and value >= 0 and float(value).is_integer() else None
+
+
+def _hyperparameter_names(cls: type) -> set[str]:
+    """The hyper-parameters an optimizer class keeps in its groups: its constructor's arguments but ``params``."""
+    names = inspect.signature(cls.__init__).parameters
+    return {n for n, p in names.items() if n not in ("self", "params") and p.kind is not p.VAR_KEYWORD}
+
+
+def _optimizer_classes() -> list[type]:
+    """This module's optimizers (user subclasses elsewhere are not used to guess where a state came from)."""
+    todo, found = list(Optimizer.__subclasses__()), []
+    while todo:
+        cls = todo.pop(0)
+        if cls.__module__ == __name__:
+            found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` and per-parameter ``state``; subclasses define ``_update``.
 
     ``params`` is an iterable of parameters, or of dicts ``{"params": [...], "lr": ..., ...}`` (parameter groups,
     each overriding any of the optimizer's defaults — per-group learning rates, for example). Every group is
     checked with the same rules as the constructor's arguments. ``state[p]`` is a dict of buffers for parameter p
-    (momentum, running averages, step count), created on p's first update.
+    (momentum, running averages, step count), created on p's first update; ``_buffers`` describes them (name →
+    :class:`Buffer`) for :meth:`load_state_dict` to check.
     """
+
+    _buffers: dict[str, Buffer] = {}
 
     def __init__(self, params: Iterable[Any] | Iterable[ParamGroup], defaults: dict[str, Any]) -> None:
         if not isinstance(defaults, Mapping):
@@ -199,6 +245,8 @@ class Optimizer:
         if "lr" not in group:
             raise ValueError("a parameter group needs a learning rate 'lr' (and the optimizer has no default)")
         _check_nonnegative(group["lr"], "lr", "Invalid learning rate")
+        if "initial_lr" in group:  # a scheduler's α₀
+            _check_nonnegative(group["initial_lr"], "initial_lr", "Invalid initial_lr value")
         _check_bool(group.get("maximize", False), "maximize")
         _check_bool(group.get("fan_in_scaling", False), "fan_in_scaling")
         n = group.get("fan_in")
@@ -302,22 +350,78 @@ class Optimizer:
             for p, i in zip(ours["params"], saved["params"]):
                 by_index[_index(i)] = p
         new_groups = [{**saved, "params": ours["params"]} for ours, saved in zip(self.param_groups, saved_groups)]
-        for group in new_groups:
+        for i, group in enumerate(new_groups):
+            self._check_hyperparameter_names(i, group)
             self._validate(group)
+        group_of = {id(p): group for group in new_groups for p in group["params"]}
         new_state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for i, buffers in saved_state.items():
             if _index(i) not in by_index:
                 raise ValueError(f"'state' has buffers for parameter {i!r}; the parameters are 0 … {len(indices) - 1}")
             p = by_index[_index(i)]
-            shape = _shape(p)
-            for name, value in buffers.items():
-                if isinstance(value, np.ndarray) and value.shape != shape:
-                    raise ValueError(f"state of parameter {i}: {name!r} has shape {value.shape}, expected {shape}")
-                if not isinstance(value, (np.ndarray, numbers.Real)) or isinstance(value, bool):
-                    raise ValueError(f"state of parameter {i}: {name!r} must be an array or number: {_describe(value)}")
-            new_state[p] = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in buffers.items()}
+            new_state[p] = self._checked_buffers(i, buffers, p, group_of[id(p)])
         self.state = new_state
         self.param_groups = new_groups
+
+    def _check_hyperparameter_names(self, i: int, group: ParamGroup) -> None:
+        """A ValueError if a saved group lacks one of this optimizer's hyper-parameters — naming the optimizer
+        the state came from when its groups have exactly another optimizer's hyper-parameters."""
+        missing = sorted(set(self.defaults) - set(group))
+        if not missing:
+            return
+        ours = type(self).__name__
+        origin = [cls.__name__ for cls in _optimizer_classes()
+                  if not issubclass(type(self), cls) and _hyperparameter_names(cls) <= set(group)]
+        if origin:
+            raise ValueError(f"the loaded state dict is from {' or '.join(origin)}, not {ours}: its parameter groups "
+                             f"lack {ours}'s hyper-parameter(s) {', '.join(map(repr, missing))}")
+        raise ValueError(f"parameter group {i} of the loaded state dict lacks {ours}'s hyper-parameter(s) "
+                         f"{', '.join(map(repr, missing))}")
+
+    def _checked_buffers(self, i: Any, buffers: Mapping[str, Any], p: Any, group: ParamGroup) -> dict[str, Any]:
+        """Parameter ``i``'s saved buffers checked against ``_buffers`` (names, types, shape, ranges) and copied
+        into ``p``'s dtype, or a ValueError naming the parameter and the buffer."""
+        where = f"state of parameter {i}"
+        ours = type(self).__name__
+        shape, dtype = _shape(p), param_data(p).dtype
+        checked: dict[str, Any] = {}
+        for name, value in buffers.items():
+            if not isinstance(value, (np.ndarray, numbers.Real)) or isinstance(value, bool):
+                raise ValueError(f"{where}: {name!r} must be an array or number: {_describe(value)}")
+            spec = self._buffers.get(name) if self._buffers else Buffer("any", required=False)
+            if spec is None:
+                owners = [cls.__name__ for cls in _optimizer_classes() if name in cls._buffers]
+                origin = f" (a buffer of {', '.join(owners)}: is this another optimizer's state?)" if owners else ""
+                raise ValueError(f"{where}: unexpected buffer {name!r} for {ours}{origin}; "
+                                 f"{ours} keeps {', '.join(map(repr, self._buffers))}")
+            if spec.kind == "step":
+                step = _step_count(value)
+                if step is None:
+                    raise ValueError(f"{where}: {name!r} must be an integer ≥ 0 (a count of steps), got {value!r:.40}")
+                checked[name] = step
+                continue
+            array = np.asarray(value)
+            if array.shape != shape and (spec.kind == "array" or isinstance(value, np.ndarray)):
+                raise ValueError(f"{where}: {name!r} has shape {array.shape}, expected {shape}")
+            if spec.kind == "any":  # a subclass that declares no _buffers: only shapes are checked
+                checked[name] = np.copy(value) if isinstance(value, np.ndarray) else value
+                continue
+            if array.dtype.kind not in "iuf":
+                raise ValueError(f"{where}: {name!r} must hold real numbers, got dtype {array.dtype}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                array = array.astype(dtype, copy=True)
+            if not np.all(np.isfinite(array)):
+                raise ValueError(f"{where}: {name!r} holds NaN or infinite values (or values too large for {dtype})")
+            if spec.nonnegative and np.any(array < 0):
+                raise ValueError(f"{where}: {name!r} must be ≥ 0 (a running sum of squares), got {array.min():g}")
+            checked[name] = array
+        if checked:
+            for name, spec in self._buffers.items():
+                required = spec.required(group) if callable(spec.required) else spec.required
+                if required and name not in checked:
+                    raise ValueError(f"{where}: missing buffer {name!r} ({ours} keeps "
+                                     f"{', '.join(map(repr, self._buffers))}; got {', '.join(map(repr, checked))})")
+        return checked
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -350,6 +454,8 @@ class SGD(Optimizer):
 
     Nesterov momentum requires μ > 0 and dampening = 0. ``momentum_buffer`` is kept in ``state[p]``.
     """
+
+    _buffers = {"momentum_buffer": Buffer("array", required=False)}
 
     def __init__(
         self,
@@ -420,6 +526,8 @@ class Adagrad(Optimizer):
     differ only when Σg² is of the order of ε.
     """
 
+    _buffers = {"step": Buffer("step"), "sum": Buffer("array", nonnegative=True)}
+
     def __init__(
         self,
         params: Iterable[Any] | Iterable[ParamGroup],
@@ -482,6 +590,13 @@ class RMSprop(Optimizer):
     snippet 2.4 (``cache = decay_rate*cache + (1-decay_rate)*dx**2; x += -lr*dx/(np.sqrt(cache) + eps)``). Unlike
     Adagrad's growing sum, v forgets old gradients, so the steps do not shrink monotonically (§7.9).
     """
+
+    _buffers = {
+        "step": Buffer("step"),
+        "square_avg": Buffer("array", nonnegative=True),
+        "momentum_buffer": Buffer("array", required=False),
+        "grad_avg": Buffer("array", required=lambda group: group["centered"]),
+    }
 
     def __init__(
         self,
@@ -563,6 +678,13 @@ class Adam(Optimizer):
     its limit for large t (c₁, c₂ → 1). Early on the corrections matter: m and v start at 0, so at t = 1 the snippet
     steps by γ(1 − β₁)g/(√(1 − β₂)|g|) ≈ 3.16γ with the default betas, while Adam's first step is ≈ γ per coordinate.
     """
+
+    _buffers = {
+        "step": Buffer("step"),
+        "exp_avg": Buffer("array"),
+        "exp_avg_sq": Buffer("array", nonnegative=True),
+        "max_exp_avg_sq": Buffer("array", nonnegative=True, required=False),
+    }
 
     _decoupled_weight_decay = False
 

@@ -3,6 +3,10 @@
 (``tests/test_demo.py`` checks the demo's artifacts; here: the §1 neuron's numbers and its gradcheck table.)
 """
 
+import os
+import resource
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +57,47 @@ def test_no_command_prints_help():
     result = _run()
     assert result.returncode == 2
     assert "demo" in result.stdout
+
+
+# ---- issue 17: the outputs are written all or nothing ---------------------------------------------------------------
+NEURON = ["graph", "tanh(w1*x1 + w2*x2 + b)", "--set", "x1=2", "x2=0", "w1=-3", "w2=1", "b=0.88"]
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (make dot)")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("existing", [b"<svg>the good diagram</svg>\n", None], ids=["existing", "new"])
+def test_a_failing_target_leaves_the_other_untouched(tmp_path, existing):
+    ok = tmp_path / "ok.svg"
+    if existing is not None:
+        ok.write_bytes(existing)
+    result = _run(*NEURON, "-o", str(ok), "--steps", "/dev/full")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "'/dev/full' is a character device, not a regular file" in result.stderr
+    assert (ok.read_bytes() if ok.exists() else None) == existing
+    assert os.listdir(tmp_path) == (["ok.svg"] if existing else [])
+
+
+@needs_dot
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_a_size_limit_on_the_second_output_leaves_both_as_they_were(tmp_path):
+    """Issue 17: under a file-size limit (as on a full disk) a good file became a fragment."""
+    source, page = tmp_path / "ok.gv", tmp_path / "steps.html"
+    source.write_bytes(b"digraph { good }\n")
+
+    def limit() -> None:  # the diagram's source fits, the player's page (every frame's SVG) does not
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    result = subprocess.run([sys.executable, "-m", "autodiff", *NEURON, "-o", str(source), "--steps", str(page)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "File too large" in result.stderr and "steps.html" in result.stderr
+    assert source.read_bytes() == b"digraph { good }\n" and os.listdir(tmp_path) == ["ok.gv"]
+
+
+def test_the_same_file_for_both_outputs_is_refused(tmp_path):
+    (tmp_path / "g.gv").write_bytes(b"keep")
+    (tmp_path / "link.gv").symlink_to(tmp_path / "g.gv")
+    result = _run(*NEURON, "-o", str(tmp_path / "g.gv"), "--steps", str(tmp_path / "link.gv"))
+    assert result.returncode == 1 and "are the same file; give each output its own path" in result.stderr
+    assert (tmp_path / "g.gv").read_bytes() == b"keep"

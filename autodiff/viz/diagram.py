@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import graphviz
 
 from .. import graph
+from ..fileio import atomic_write, check_target
 from .flow import FlowEdge, _check_root, _exponent, _is_symbolic, _Trace, _trace
 from .naming import (
     _FLIPPED,
@@ -63,17 +65,19 @@ class Diagram(graphviz.Digraph):
     def save(self, filename: Any = None, directory: Any = None, *, skip_existing: bool | None = False) -> str:
         """Write the diagram to ``filename``: rendered for .svg/.png/.pdf, DOT source for anything else.
 
+        Written by :func:`autodiff.fileio.atomic_write` (missing directories are created): a failure — a full
+        disk, a FIFO or write-protected file as the target — leaves the previous file as it was, never a fragment.
         (``render()`` also calls ``save`` to write its source file; that use keeps graphviz's behaviour.)
         """
         if filename is not None and directory is None and skip_existing is False:
-            path = Path(filename)
-            fmt = self._RENDERED.get(path.suffix.lower())
-            if fmt is not None:
-                data = self.pipe(format=fmt)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                return str(path)
+            check_target(filename, make_parents=True, example="diagram.svg")  # refuse before rendering
+            return atomic_write(filename, self.file_bytes(filename), make_parents=True, example="diagram.svg")
         return super().save(filename, directory=directory, skip_existing=skip_existing)
+
+    def file_bytes(self, filename: str | os.PathLike[str]) -> bytes:
+        """What :meth:`save` writes to ``filename``: the rendered .svg/.png/.pdf, or the DOT source otherwise."""
+        fmt = self._RENDERED.get(Path(filename).suffix.lower())
+        return self.pipe(format=fmt) if fmt is not None else self.source.encode(self.encoding)
 
     def svg(self) -> str:
         """The rendered SVG document as text (runs ``dot -Tsvg``)."""

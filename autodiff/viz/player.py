@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..fileio import atomic_write, check_target
 from .diagram import Diagram, _html, _Scene
 
 
@@ -130,12 +131,17 @@ class BackpropPlayer:
     def _repr_html_(self) -> str:
         return self.html()
 
-    def save(self, path: str | Path) -> Path:
-        """Write a complete HTML page (UTF-8) with the player; returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    def page(self) -> str:
+        """A complete HTML page with the player (what :meth:`save` writes)."""
+        return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
                 "<title>errorflow: backpropagation step by step</title>\n</head>\n<body>\n"
                 f"{self.html()}\n</body>\n</html>\n")
-        path.write_text(page, encoding="utf-8")
-        return path
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`page` (UTF-8) to ``path``, creating missing directories; returns the path.
+
+        Written by :func:`autodiff.fileio.atomic_write`: a failure leaves the previous file as it was.
+        """
+        check_target(path, make_parents=True, example="steps.html")  # refuse before rendering every frame
+        atomic_write(path, self.page(), make_parents=True, example="steps.html")
+        return Path(path)

@@ -12,6 +12,7 @@ Known inconsistency kept on purpose (pinned by older tests): ``Dropout(p)``, ``l
 from __future__ import annotations
 
 import io
+import os
 import tracemalloc
 import zipfile
 
@@ -20,6 +21,7 @@ import pytest
 
 import nn
 from autodiff import Tensor, Value
+from autodiff.fileio import NotARegularFileError
 from nn import data, init, preprocessing
 from nn.module import CheckpointError, StateDictError
 from tests.badinput import World, case, check
@@ -188,6 +190,15 @@ ROWS = [
     case("save(missing directory)", lambda w: w.model.save(w.dir / "runs" / "m.npz"), FileNotFoundError,
          r"the directory '.*runs' does not exist"),
     case("save(None)", lambda w: w.model.save(None), TypeError, r"str, bytes or os.PathLike object, not NoneType"),
+    case("save('')", lambda w: w.model.save(""), FileNotFoundError, r"file path such as model.npz, got an empty path"),
+    case("save('m.npz/')", lambda w: w.model.save(f"{w.dir}/m.npz/"), IsADirectoryError,
+         r"a path ending in '/' names a directory: '.*m.npz/'"),
+    case("save(write-protected file)", lambda w: w.model.save(w.ckpt), PermissionError,
+         r"write-protected \(mode 0444\); make it writable \(chmod u\+w\) or save elsewhere: '.*model.npz'",
+         prepare=lambda w: os.chmod(w.ckpt, 0o444)),
+    case("save(FIFO)", lambda w: w.model.save(w.dir / "pipe"), NotARegularFileError,
+         r"'.*pipe' is a FIFO \(named pipe\), not a regular file; saving would replace it",
+         prepare=lambda w: os.mkfifo(w.dir / "pipe")),
     case("load(strict='no')", lambda w: w.model.load(w.ckpt, strict="no"), TypeError, r"strict must be True or False"),
     # ---- malicious checkpoints: refused from the headers, nothing inflated, the model untouched -----------------
     case("file declaring 8 TB", load_file({"0.W.npy": npy_header((10**12,), payload=bytes(16))}), CheckpointError,
@@ -204,6 +215,8 @@ ROWS = [
          r"entry '0.b' holds object arrays.*allow_pickle=False"),
     case("file with a path-traversal name", load_file({"../../evil.npy": npy(np.zeros(2))}), StateDictError,
          r"unexpected key\(s\) '../../evil'"),
+    case("file with an entry stored twice", load_file({"2.b": npy(np.zeros(2))}), CheckpointError,
+         r"entry '2.b' appears more than once \(which copy loads would depend on the reader\)"),
     case("file with right key, wrong shape", load_file({"2.W.npy": npy(np.zeros((4, 2)))}), StateDictError,
          r"'2.W': shape mismatch: the model has \(2, 4\), the state has \(4, 2\)"),
     case("file with values beyond float32", lambda w: w.model32.load(w.scratch_file("big.npz", _npz(

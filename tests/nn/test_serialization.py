@@ -2,6 +2,9 @@
 
 import io
 import os
+import subprocess
+import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -291,3 +294,33 @@ def test_read_npz_returns_arrays(saved):
     state = read_npz(saved)
     assert set(state) == {"0.weight", "1.W", "1.b", "3.W", "3.b"}
     assert all(isinstance(a, np.ndarray) for a in state.values())
+
+
+# ---- issue 17: entries stored twice, files that are not files -------------------------------------------------
+@pytest.mark.parametrize("second", ["3.b.npy", "3.b"], ids=["same name", "without .npy"])
+def test_an_entry_stored_twice_is_refused(tmp_path, second):
+    """Which copy a reader takes differs (zipfile: the last; others: the first), so neither is trusted."""
+    path = tmp_path / "twice.npz"
+    state = make_model(0).state_dict()
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.full(1, 99.0), allow_pickle=False)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, array in state.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, array, allow_pickle=False)
+            archive.writestr(f"{name}.npy", member.getvalue())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile's "Duplicate name" warning: the point of this file
+            archive.writestr(second, buffer.getvalue())
+    expect_failure(make_model(1), path, CheckpointError, r"entry '3.b' appears more than once")
+
+
+def test_loading_a_fifo_is_refused_instead_of_hanging(tmp_path):
+    pipe = tmp_path / "model.npz"
+    os.mkfifo(pipe)
+    script = "import sys, nn\ntry:\n    nn.Linear(3, 2).load(sys.argv[1])\nexcept OSError as e:\n    print(e)"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    run = subprocess.run([sys.executable, "-c", script, str(pipe)], capture_output=True, text=True, timeout=60,
+                         cwd=root, env={**os.environ, "PYTHONPATH": root})  # before the fix: blocked forever
+    assert run.stdout.strip() == f"'{pipe}' is a FIFO (named pipe), not a regular file; refused before reading it " \
+                                 "(give a file path)", run.stderr

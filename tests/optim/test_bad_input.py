@@ -44,6 +44,30 @@ def saved_buffer(w: World, index, name, value) -> dict:
     return state
 
 
+def saved_group_without(w: World, name: str) -> dict:
+    state = w.opt.state_dict()
+    del state["param_groups"][0][name]
+    return state
+
+
+def without_buffer(w: World, index: int, name: str) -> dict:
+    state = w.opt.state_dict()
+    del state["state"][index][name]
+    return state
+
+
+def other_optimizer_state(kind, **hyperparameters):
+    """A ``prepare`` step: ``w.other`` is the state dict of another optimizer type over the world model's
+    parameters, after one step (taken before the snapshot)."""
+
+    def prepare(w: World) -> None:
+        other = kind(params(w), **hyperparameters)
+        other.step()
+        w.other = other.state_dict()
+
+    return prepare
+
+
 def plant(target, name: str, value):
     """A ``prepare`` step: set ``target(w).name`` (or ``target(w)[name]`` for a dict) before the snapshot."""
 
@@ -133,6 +157,45 @@ ROWS = [
          ValueError, r"state of parameter 0: 'exp_avg' has shape \(3,\), expected \(4, 3\)"),
     case("load_state_dict(buffer str)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "step", "1")),
          ValueError, r"'step' must be an array or number: str"),
+    case("load_state_dict(no exp_avg_sq)", lambda w: w.opt.load_state_dict(without_buffer(w, 1, "exp_avg_sq")),
+         ValueError, r"state of parameter 1: missing buffer 'exp_avg_sq' \(Adam keeps 'step', 'exp_avg', "),
+    case("load_state_dict(str array)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "exp_avg",
+                                                                                    np.full((4, 3), "a"))),
+         ValueError, r"'exp_avg' must hold real numbers, got dtype <U1"),
+    case("load_state_dict(object array)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "exp_avg",
+                                                                                       np.full((4, 3), None))),
+         ValueError, r"'exp_avg' must hold real numbers, got dtype object"),
+    case("load_state_dict(complex array)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "exp_avg_sq",
+                                                                                        np.ones((4, 3)) * 1j)),
+         ValueError, r"'exp_avg_sq' must hold real numbers, got dtype complex128"),
+    case("load_state_dict(step=-1)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "step", -1)), ValueError,
+         r"state of parameter 0: 'step' must be an integer ≥ 0 \(a count of steps\), got -1"),
+    case("load_state_dict(step=nan)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "step", NAN)),
+         ValueError, r"'step' must be an integer ≥ 0 \(a count of steps\), got nan"),
+    case("load_state_dict(step=1.5)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "step", 1.5)),
+         ValueError, r"'step' must be an integer ≥ 0"),
+    case("load_state_dict(exp_avg_sq < 0)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "exp_avg_sq",
+                                                                                         -np.ones((4, 3)))),
+         ValueError, r"'exp_avg_sq' must be ≥ 0 \(a running sum of squares\), got -1"),
+    case("load_state_dict(exp_avg nan)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "exp_avg",
+                                                                                      np.full((4, 3), NAN))),
+         ValueError, r"'exp_avg' holds NaN or infinite values"),
+    case("load_state_dict(unknown buffer)", lambda w: w.opt.load_state_dict(saved_buffer(w, 0, "square_avg",
+                                                                                        np.ones((4, 3)))),
+         ValueError, r"unexpected buffer 'square_avg' for Adam \(a buffer of RMSprop: is this another optimizer"),
+    case("load_state_dict(SGD's state)", lambda w: w.opt.load_state_dict(w.other), ValueError,
+         r"the loaded state dict is from SGD, not Adam: its parameter groups lack Adam's "
+         r"hyper-parameter\(s\) 'amsgrad', 'betas', 'eps'", prepare=other_optimizer_state(SGD, momentum=0.9)),
+    case("load_state_dict(Adagrad's state)", lambda w: w.opt.load_state_dict(w.other), ValueError,
+         r"from Adagrad, not Adam", prepare=other_optimizer_state(Adagrad)),
+    case("RMSprop.load_state_dict(Adam's state)", lambda w: w.rms.load_state_dict(w.other), ValueError,
+         r"from Adam or AdamW, not RMSprop: its parameter groups lack RMSprop's hyper-parameter\(s\) 'alpha', "
+         r"'centered', 'momentum'",
+         prepare=lambda w: other_optimizer_state(Adam)(w) or setattr(w, "rms", RMSprop(params(w)))),
+    case("load_state_dict(group without eps)", lambda w: w.opt.load_state_dict(saved_group_without(w, "eps")),
+         ValueError, r"parameter group 0 of the loaded state dict lacks Adam's hyper-parameter\(s\) 'eps'"),
+    case("load_state_dict(initial_lr=nan)", lambda w: w.opt.load_state_dict(saved_group(w, initial_lr=NAN)),
+         ValueError, r"Invalid initial_lr value: nan"),
     case("load_state_dict(lr=nan)", lambda w: w.opt.load_state_dict(saved_group(w, lr=NAN)), ValueError,
          r"Invalid learning rate: nan"),
     case("load_state_dict(betas='x')", lambda w: w.opt.load_state_dict(saved_group(w, betas="x")), ValueError,
@@ -184,6 +247,22 @@ ROWS = [
          r"needs the dict returned by state_dict\(\), got list"),
     case("scheduler.load_state_dict(optimizer)", lambda w: w.sched.load_state_dict({"optimizer": None}), ValueError,
          r"not a StepLR state: unexpected key\(s\) 'optimizer'; expected '_last_lr'"),
+    case("scheduler.load_state_dict(gamma=nan)", lambda w: w.sched.load_state_dict({"gamma": NAN}), ValueError,
+         r"Invalid gamma value: nan \(must be finite and > 0\)"),
+    case("scheduler.load_state_dict(step_size=0)", lambda w: w.sched.load_state_dict({"step_size": 0}), ValueError,
+         r"Invalid step_size value: 0 \(must be a positive int\)"),
+    case("scheduler.load_state_dict(last_epoch='3')", lambda w: w.sched.load_state_dict({"last_epoch": "3"}),
+         ValueError, r"Invalid last_epoch value: '3' \(an int ≥ -1"),
+    case("scheduler.load_state_dict(base_lrs=[nan])", lambda w: w.sched.load_state_dict({"base_lrs": [NAN]}),
+         ValueError, r"Invalid base_lrs\[0\] value: nan"),
+    case("scheduler.load_state_dict(base_lrs for 2 groups)",
+         lambda w: w.sched.load_state_dict({"base_lrs": [0.1, 0.1]}), ValueError,
+         r"Invalid base_lrs value: \[0.1, 0.1\] \(a list of 1 learning rate\(s\), one per parameter group\)"),
+    case("scheduler.load_state_dict(a good key, then a bad one)",
+         lambda w: w.sched.load_state_dict({"last_epoch": 9, "_last_lr": ["0.1"]}), TypeError,
+         r"_last_lr\[0\] must be a real number, got str"),
+    case("ExponentialDecay.load_state_dict(k=-1)", lambda w: w.decay.load_state_dict({"k": -1}), ValueError,
+         r"Invalid k value: -1", prepare=lambda w: setattr(w, "decay", ExponentialDecay(w.sgd, k=0.1))),
     case("scheduler.load_state_dict(other scheduler)",
          lambda w: w.sched.load_state_dict(ExponentialDecay(optim.SGD([Tensor([1.0], requires_grad=True)]),
                                                            k=0.1).state_dict()),
