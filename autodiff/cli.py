@@ -99,11 +99,11 @@ def _is_dir(option: str, target: str) -> bool:
         raise _PathError(f"{option}: cannot use {_shorten(target)!r}: {error.strerror or error}") from None
 
 
-MAX_SECONDS = 5.0
+MAX_SECONDS = 4.0
 """Most rendering work ``autodiff graph`` accepts, in estimated seconds (see :func:`_check_cost`)."""
-MAX_OUTPUT_BYTES = 20_000_000
+MAX_OUTPUT_BYTES = 5_000_000
 """Largest file (or DOT text) ``autodiff graph`` accepts to write, estimated before anything is drawn."""
-_SECONDS_PER_FRAME, _SECONDS_PER_NODE, _SECONDS_PER_DETOUR3 = 0.010, 0.001, 2.7e-9
+_SECONDS_PER_FRAME, _SECONDS_PER_NODE, _SECONDS_PER_1000_DETOURS = 0.010, 0.001, 8.0
 _BYTES_PER_NODE = 2_500
 
 
@@ -112,8 +112,9 @@ def _cost(order: list[Any], frames: int, max_nodes: int) -> tuple[float, int]:
 
     Measured on the expressions the parser accepts: a frame costs a ``dot`` run (about 10 ms) plus about 1 ms and
     2.5 KB per node drawn; a value used many times across the expression (``x + x + … + x``) sends long edges
-    through many layers, which Graphviz lays out in time growing with the cube of their detours (the layers an
-    edge passes without stopping), summed per value.
+    through many layers, which Graphviz lays out in time growing steeply with their detours (the layers an edge
+    passes without stopping): about 8 s × (detours / 1000)^4.5 per value, for the worst shape measured
+    (``tanh(x) + tanh(x) + …``).
     """
     layer = {id(order[-1]): 0}
     for node in reversed(order):
@@ -124,7 +125,7 @@ def _cost(order: list[Any], frames: int, max_nodes: int) -> tuple[float, int]:
         for parent in node._parents:
             detours[id(parent)] = detours.get(id(parent), 0) + layer[id(parent)] - layer[id(node)] - 1
     drawn = min(len(order), max_nodes) + 1
-    layout = _SECONDS_PER_DETOUR3 * sum(d**3 for d in detours.values())
+    layout = _SECONDS_PER_1000_DETOURS * sum((d / 1000) ** 4.5 for d in detours.values())
     per_frame = _SECONDS_PER_FRAME + _SECONDS_PER_NODE * drawn + layout
     return frames * per_frame, frames * drawn * _BYTES_PER_NODE
 
@@ -137,13 +138,17 @@ def _check_cost(root: Any, args: argparse.Namespace) -> None:
     frames = 1 + (len(order) + 1 if args.steps else 0)  # the diagram, and the player's frame per step
     seconds, size = _cost(order, frames, args.max_nodes)
     what = f"{frames - 1} step frames and a diagram" if args.steps else "the diagram"
+    if size > MAX_OUTPUT_BYTES:
+        raise _UsageError(f"too much output: {what} would be about {_about(size / 1e6)} MB (the bound is "
+                          f"{MAX_OUTPUT_BYTES / 1e6:g} MB); draw a smaller expression or lower --max-nodes")
     if seconds > MAX_SECONDS:
-        raise _UsageError(f"too much work: drawing {what} would take about {seconds:.0f} s (the bound is "
+        raise _UsageError(f"too much work: drawing {what} would take about {_about(seconds)} s (the bound is "
                           f"{MAX_SECONDS:g} s of rendering); draw a smaller expression" +
                           ("" if not args.steps else " or leave out --steps"))
-    if size > MAX_OUTPUT_BYTES:
-        raise _UsageError(f"too much output: {what} would be about {size / 1e6:.0f} MB (the bound is "
-                          f"{MAX_OUTPUT_BYTES / 1e6:g} MB); draw a smaller expression or lower --max-nodes")
+
+
+def _about(x: float) -> str:
+    return f"{x:.2g}" if x < 100 else f"{x:,.0f}"
 
 
 def _positive(text: str, least: int = 1) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import itertools
 import os
 import sys
 from collections.abc import Iterator
@@ -28,21 +29,30 @@ _SPELLING = {
     "θ": "theta", "λ": "lambda", "μ": "mu", "µ": "u", "ρ": "rho", "Σ": "Sum", "τ": "tau", "φ": "phi", "ω": "omega",
     "∂": "d", "∇": "grad ", "§": "S", "×": "x", "·": "*", "÷": "/", "−": "-", "–": "-", "—": "--", "±": "+-",
     "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~", "→": "->", "←": "<-", "⟵": "<-", "⟶": "->", "↦": "|->", "∈": " in ",
-    "√": "sqrt", "∞": "inf", "…": "...", "‖": "||", "ᵀ": "^T", "′": "'", "″": "''", "‘": "'", "’": "'", "“": '"',
-    "”": '"', "✓": "ok", "✗": "x", "█": "#", "▏": "|", "◀": "<", "▶": ">", "⁻": "^-", "ⁱ": "^i", "ⁿ": "^n",
-    "ₓ": "_x", "ᵢ": "_i", "ⱼ": "_j", "ₖ": "_k", "ₙ": "_n", "ₘ": "_m", "⁽": "^(", "⁾": ")",
-    **{chr(0x2080 + d): f"_{d}" for d in range(10)},  # subscript digits: x₁ → x_1
-    **{s: f"^{d}" for d, s in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
+    "√": "sqrt", "∞": "inf", "…": "...", "‖": "||", "′": "'", "″": "''", "‘": "'", "’": "'", "“": '"', "”": '"',
+    "✓": "ok", "✗": "x", "█": "#", "▏": "|", "◀": "<", "▶": ">",
 }
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₓᵢⱼₖₙₘ₊₋₍₎", "0123456789xijknm+-()"))
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹ᵀⁱⁿ⁺⁻⁽⁾", "0123456789Tin+-()"))
 
 
 def _spell(error: UnicodeError) -> tuple[str, int]:
+    """``x₁₂`` → ``x_12``, ``a⁽²⁾`` → ``a^(2)``, ``σ`` → ``sigma``, anything not in the table → ``?``."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
     text = error.object[error.start:error.end]
-    if all(0x2080 <= ord(c) <= 0x2089 for c in text):  # x₁₂ → x_12
-        return "_" + "".join(str(ord(c) - 0x2080) for c in text), error.end
-    return "".join(_SPELLING.get(c, "?") for c in text), error.end
+    return "".join(_spell_group(mark, "".join(group)) for mark, group in itertools.groupby(text, _mark)), error.end
+
+
+def _mark(c: str) -> str:
+    return "_" if c in _SUBSCRIPTS else "^" if c in _SUPERSCRIPTS else ""
+
+
+def _spell_group(mark: str, text: str) -> str:
+    if mark:
+        table = _SUBSCRIPTS if mark == "_" else _SUPERSCRIPTS
+        return mark + "".join(table[c] for c in text)
+    return "".join(_SPELLING.get(c, "?") for c in text)
 
 
 codecs.register_error(ERRORS, _spell)
@@ -63,7 +73,8 @@ def _needs_fallback(stream: Any) -> bool:
 
 def use_ascii_fallback() -> None:
     """Make ``sys.stdout``/``sys.stderr`` spell the characters their encoding lacks instead of raising."""
-    for stream, defaults in ((sys.stdout, ("strict",)), (sys.stderr, ("strict", "backslashreplace"))):
+    # Python's own choices (strict; surrogateescape in the C locale; backslashreplace on stderr), not a user's
+    for stream, defaults in ((sys.stdout, ("strict", "surrogateescape")), (sys.stderr, ("backslashreplace",))):
         if _needs_fallback(stream) and getattr(stream, "errors", None) in defaults:
             with contextlib.suppress(ValueError, OSError):  # a closed or unusual stream: leave it as it is
                 stream.reconfigure(errors=ERRORS)
