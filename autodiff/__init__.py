@@ -9,8 +9,12 @@
 
 Gradient policy: ``backward()`` recomputes interior ``.grad`` from zero on every call; leaves (the values you
 created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
+
+Printing the notes' symbols (``x₁``, ``σ``, ``∂``) on a console that cannot show them (ASCII, cp1252) spells them in
+ASCII instead of raising (:mod:`autodiff.console`).
 """
 
+from . import console
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
@@ -32,6 +36,8 @@ from .tensor import (
     where,
 )
 from .value import Value, weighted_sum
+
+console.use_ascii_fallback()
 
 __all__ = [
     "detect_anomaly",

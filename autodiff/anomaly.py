@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import weakref
 from typing import Any
 
 import numpy as np
+
+from .modes import ModeSwitch, ThreadMode
 
 __all__ = ["detect_anomaly", "AnomalyError", "is_anomaly_enabled"]
 
@@ -29,11 +30,7 @@ class AnomalyError(FloatingPointError):
     """A NaN or inf appeared in a forward result or a backward share while ``detect_anomaly()`` was on."""
 
 
-class _AnomalyMode(threading.local):
-    enabled = False
-
-
-_anomaly_mode = _AnomalyMode()
+_anomaly_mode = ThreadMode(False)
 _creation_sites: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _PACKAGE_DIRS = tuple(
     os.path.dirname(os.path.abspath(p)) + os.sep
@@ -46,15 +43,13 @@ def is_anomaly_enabled() -> bool:
     return _anomaly_mode.enabled
 
 
-class detect_anomaly:
-    """Context manager: check every forward result and backward share for NaN/inf (thread-local)."""
+class detect_anomaly(ModeSwitch):
+    """Context manager (and decorator): check every forward result and backward share for NaN/inf.
 
-    def __enter__(self) -> None:
-        self._previous = _anomaly_mode.enabled
-        _anomaly_mode.enabled = True
+    Thread-local; blocks nest and one instance may be entered again while open (see :mod:`autodiff.modes`).
+    """
 
-    def __exit__(self, *exc: object) -> None:
-        _anomaly_mode.enabled = self._previous
+    _state, _mode = _anomaly_mode, True
 
 
 def _user_line() -> str:

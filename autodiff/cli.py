@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
+
+from .console import reader_may_leave
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -53,11 +54,15 @@ def graph(args: argparse.Namespace) -> int:
         if out is not None and out.suffix.lower() not in (".svg", ".png", ".pdf", ".gv", ".dot"):
             raise _UsageError(f"-o: unknown format {out.suffix or '(no suffix)'!r}; use .svg, .png, .pdf or .gv")
         for option, target in (("-o", args.output), ("--steps", args.steps)):
-            if target and Path(target).is_dir():
-                raise _UsageError(f"{option}: {target!r} is a directory; give a file name")
+            if target and _is_dir(option, target):
+                raise _UsageError(f"{option}: {_shorten(target)!r} is a directory; give a file name")
+        _check_cost(root, args)
     except (ExpressionError, _UsageError) as error:
         print(f"autodiff graph: error: {error}", file=sys.stderr)
         return 2
+    except _PathError as error:
+        print(f"autodiff graph: error: {error}", file=sys.stderr)
+        return 1
     root.backward()
     print(f"{args.expression.strip()} = {root.data:.6g}")
     diagram = viz.draw(root, flow=args.flow, rankdir=args.rankdir, max_nodes=args.max_nodes)
@@ -70,10 +75,7 @@ def graph(args: argparse.Namespace) -> int:
         print(f"autodiff graph: error: cannot write the output: {error}", file=sys.stderr)
         return 1
     if out is None and not args.steps:
-        try:
-            print(diagram.source)
-        except BrokenPipeError:  # `autodiff graph … | head`: the reader has seen enough
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from complaining again at exit
+        print(diagram.source)
     return 0
 
 
@@ -93,6 +95,73 @@ def _write_outputs(root: Any, diagram: Any, out: Path | None, args: argparse.Nam
     fileio.atomic_write_all(files, make_parents=True)
     for target in targets:
         print(f"wrote {target}")
+
+
+class _PathError(Exception):
+    """An output path that cannot even be examined (a name too long, a directory that cannot be searched)."""
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _is_dir(option: str, target: str) -> bool:
+    try:
+        return Path(target).is_dir()
+    except OSError as error:
+        raise _PathError(f"{option}: cannot use {_shorten(target)!r}: {error.strerror or error}") from None
+
+
+MAX_SECONDS = 4.0
+"""Most rendering work ``autodiff graph`` accepts, in estimated seconds (see :func:`_check_cost`)."""
+MAX_OUTPUT_BYTES = 5_000_000
+"""Largest file (or DOT text) ``autodiff graph`` accepts to write, estimated before anything is drawn."""
+_SECONDS_PER_FRAME, _SECONDS_PER_NODE, _SECONDS_PER_1000_DETOURS = 0.010, 0.001, 8.0
+_BYTES_PER_NODE = 2_500
+
+
+def _cost(order: list[Any], frames: int, max_nodes: int) -> tuple[float, int]:
+    """Estimated (seconds, bytes) to draw ``frames`` diagrams of a graph (its nodes in topological order).
+
+    Measured on the expressions the parser accepts: a frame costs a ``dot`` run (about 10 ms) plus about 1 ms and
+    2.5 KB per node drawn; a value used many times across the expression (``x + x + … + x``) sends long edges
+    through many layers, which Graphviz lays out in time growing steeply with their detours (the layers an edge
+    passes without stopping): about 8 s × (detours / 1000)^4.5 per value, for the worst shape measured
+    (``tanh(x) + tanh(x) + …``).
+    """
+    layer = {id(order[-1]): 0}
+    for node in reversed(order):
+        for parent in node._parents:
+            layer[id(parent)] = max(layer.get(id(parent), 0), layer[id(node)] + 1)
+    detours: dict[int, int] = {}
+    for node in order:
+        for parent in node._parents:
+            detours[id(parent)] = detours.get(id(parent), 0) + layer[id(parent)] - layer[id(node)] - 1
+    drawn = min(len(order), max_nodes) + 1
+    layout = _SECONDS_PER_1000_DETOURS * sum((d / 1000) ** 4.5 for d in detours.values())
+    per_frame = _SECONDS_PER_FRAME + _SECONDS_PER_NODE * drawn + layout
+    return frames * per_frame, frames * drawn * _BYTES_PER_NODE
+
+
+def _check_cost(root: Any, args: argparse.Namespace) -> None:
+    """Refuse, before anything is drawn, a diagram or step-through page that would take more than a few seconds."""
+    from .graph import topological_order
+
+    order = topological_order(root)
+    frames = 1 + (len(order) + 1 if args.steps else 0)  # the diagram, and the player's frame per step
+    seconds, size = _cost(order, frames, args.max_nodes)
+    what = f"{frames - 1} step frames and a diagram" if args.steps else "the diagram"
+    if size > MAX_OUTPUT_BYTES:
+        raise _UsageError(f"too much output: {what} would be about {_about(size / 1e6)} MB (the bound is "
+                          f"{MAX_OUTPUT_BYTES / 1e6:g} MB); draw a smaller expression or lower --max-nodes")
+    if seconds > MAX_SECONDS:
+        raise _UsageError(f"too much work: drawing {what} would take about {_about(seconds)} s (the bound is "
+                          f"{MAX_SECONDS:g} s of rendering); draw a smaller expression" +
+                          ("" if not args.steps else " or leave out --steps"))
+
+
+def _about(x: float) -> str:
+    return f"{x:.2g}" if x < 100 else f"{x:,.0f}"
 
 
 def _positive(text: str, least: int = 1) -> int:
@@ -152,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    return args.run(args)
+    with reader_may_leave():  # `autodiff graph … | head`: the files are still written, the exit code is 0
+        return args.run(args)
 
 
 if __name__ == "__main__":

@@ -36,17 +36,12 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from .anomaly import _anomaly_mode, check_backward
+from .modes import ModeSwitch, ThreadMode
 
 __all__ = ["Step", "backprop_steps", "backward", "topological_order", "no_grad", "enable_grad", "is_grad_enabled"]
 
 
-class _GradMode(threading.local):
-    def __init__(self) -> None:  # runs once per thread
-        self.enabled = True
-        self.saved: list[bool] = []  # modes to restore, one per open no_grad/enable_grad block
-
-
-_grad_mode = _GradMode()
+_grad_mode = ThreadMode(True)
 
 
 def is_grad_enabled() -> bool:
@@ -54,32 +49,15 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
-class no_grad:
+class no_grad(ModeSwitch):
     """Context manager (and decorator): operations inside record no graph, as ``torch.no_grad``.
 
-    Thread-local: other threads keep recording. Use it for evaluation and for optimizer updates. Blocks nest, and
-    one instance may be entered again while open: the mode to restore is kept on a per-thread stack.
+    Thread-local: other threads keep recording. Use it for evaluation and for optimizer updates. Blocks nest, one
+    instance may be entered again while open, and ``@no_grad()`` on a generator function covers the generator's
+    body (see :mod:`autodiff.modes`).
     """
 
-    _mode = False
-
-    def __enter__(self) -> None:
-        _grad_mode.saved.append(_grad_mode.enabled)
-        _grad_mode.enabled = self._mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = _grad_mode.saved.pop()
-
-    def __call__(self, fn):  # decorator use: @no_grad()
-        if not callable(fn):
-            raise TypeError(f"{type(self).__name__}() decorates a function, got {type(fn).__name__}: {fn!r:.40}")
-
-        def wrapper(*args, **kwargs):
-            with self:
-                return fn(*args, **kwargs)
-
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-        return wrapper
+    _state, _mode = _grad_mode, False
 
 
 class enable_grad(no_grad):

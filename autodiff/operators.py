@@ -17,7 +17,7 @@ from typing import Any
 
 from .rules import BINARY, UNARY
 
-__all__ = ["Operators", "real_number"]
+__all__ = ["Operators", "real_number", "float_operand"]
 
 
 def real_number(x: Any, what: str, *, finite: bool = True) -> float:
@@ -30,6 +30,19 @@ def real_number(x: Any, what: str, *, finite: bool = True) -> float:
     if math.isnan(x) or (finite and math.isinf(x)):
         raise ValueError(f"{what} needs a finite number, got {x}")
     return x
+
+
+def float_operand(x: Any, what: str) -> float:
+    """A real-number operand (Python bools included: ``True`` is 1, as in PyTorch) as a float.
+
+    An int too large for a float (``10**400``) is an OverflowError naming ``what``, not Python's bare
+    "int too large to convert to float"."""
+    try:
+        return float(x)
+    except OverflowError:
+        digits = int(abs(int(x)).bit_length() * 0.30103) + 1  # str() of a huge int is itself refused by Python
+        raise OverflowError(f"{what}: an int of about {digits} digits is too large for a float "
+                            "(|x| ≤ 1.8e308)") from None
 
 
 class Operators:

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import graph
 from .anomaly import _anomaly_mode, on_create
-from .operators import Operators, real_number
+from .operators import Operators, float_operand, real_number
 from .rules import ARRAY, BinaryRule, UnaryRule, fill
 
 __all__ = [
@@ -819,12 +819,14 @@ def _is_bool_data(data: Any) -> bool:
 
 
 def _operand_data(x: Any, op: str) -> np.ndarray | float:
-    if type(x) is float or type(x) is int:
+    """The data of an operand. A Python or numpy number is a weak constant, evaluated in the tensor's precision; a
+    Python bool is a number (``True`` is 1), as in PyTorch and in Value arithmetic."""
+    if type(x) is float or (type(x) is int and -(2**63) <= x < 2**63):
         return x
     if isinstance(x, Tensor):
         return x._data
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)  # numpy scalars too: a number is a weak constant, evaluated in the tensor's precision
+    if isinstance(x, numbers.Real):
+        return float_operand(x, f"the operand of {op}")
     if isinstance(x, np.ndarray):
         return x if x.dtype == np.bool_ else _as_float_array(x, op)
     raise TypeError(

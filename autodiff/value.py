@@ -21,7 +21,7 @@ from typing import Any
 
 from . import graph
 from .anomaly import _anomaly_mode, on_create
-from .operators import Operators
+from .operators import Operators, float_operand
 from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
 
 __all__ = ["Value", "weighted_sum"]
@@ -49,7 +49,7 @@ class Value(Operators):
             raise TypeError(f"Value(data) needs a real number (int or float), got {type(data).__name__}: {data!r}")
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Value(label=...) must be a str or None, got {type(label).__name__}")
-        self.data = float(data)
+        self.data = float_operand(data, "Value(data)")
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -144,9 +144,12 @@ class Value(Operators):
 
 
 def _constant(x: Any, op: str) -> float:
-    """A Python/numpy real number as a float; anything else (str, None, list, Tensor) is a TypeError."""
-    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
-        return float(x)
+    """A Python/numpy real number as a float (a Python bool too: ``True`` is 1, as in PyTorch and in Tensor
+    arithmetic); anything else (str, None, list, Tensor) is a TypeError, an int beyond a float an OverflowError."""
+    if type(x) is float:
+        return x
+    if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
+        return float_operand(x, f"the operand of {op}")
     raise TypeError(
         f"unsupported operand for {op}: Value and {type(x).__name__} ({x!r:.40}); expected a Value or a real number"
     )

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,98 @@ def test_the_same_file_for_both_outputs_is_refused(tmp_path):
     result = _run(*NEURON, "-o", str(tmp_path / "g.gv"), "--steps", str(tmp_path / "link.gv"))
     assert result.returncode == 1 and "are the same file; give each output its own path" in result.stderr
     assert (tmp_path / "g.gv").read_bytes() == b"keep"
+
+
+# ---- closed pipes, consoles without the notes' symbols, unusable output paths, costly drawings ---------------
+NEURON = ["graph", "sigmoid(w1*x1 + w2*x2 + b)", "--set", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+
+
+def _run_into_closed_pipe(*args, cwd=ROOT, timeout=300):
+    """``autodiff … | head -0``: the reader has gone before the first line is written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "autodiff", *args], cwd=cwd, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=timeout)
+    finally:
+        os.close(write)
+
+
+def test_graph_into_a_closed_pipe_still_writes_its_files_and_exits_zero(tmp_path):
+    svg, html = tmp_path / "n.svg", tmp_path / "n.html"
+    result = _run_into_closed_pipe(*NEURON, "-o", str(svg), "--steps", str(html), "--flow")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "<svg" in svg.read_text() and "ef-player" in html.read_text(encoding="utf-8")
+
+
+def test_dot_text_into_a_closed_pipe_ends_the_output_without_a_traceback():
+    result = _run_into_closed_pipe(*NEURON)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_demo_into_a_closed_pipe_finishes_its_work_and_exits_zero(tmp_path):
+    result = _run_into_closed_pipe("demo", "--quick", "--no-progress", "--out", str(tmp_path))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (tmp_path / "digits-loss.png").exists() and (tmp_path / "neuron-flow.svg").exists()
+
+
+CONSOLES = {
+    "PYTHONIOENCODING=ascii": {"PYTHONIOENCODING": "ascii"},
+    "LC_ALL=C PYTHONUTF8=0": {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""},
+    "cp1252 (a Windows redirect)": {"PYTHONIOENCODING": "cp1252"},
+}
+
+
+@pytest.mark.parametrize("env", CONSOLES.values(), ids=CONSOLES.keys())
+def test_graph_prints_the_notes_symbols_in_ascii_on_a_console_without_them(env, tmp_path):
+    env = {k: v for k, v in {**os.environ, **env}.items() if v != ""}
+    result = subprocess.run([sys.executable, "-m", "autodiff", *NEURON, "--flow"], cwd=ROOT, capture_output=True,
+                            env=env, timeout=60)
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert b"<b>x_1</b>" in result.stdout  # the DOT text spells x\u2081 as x_1 (and stays valid DOT)
+    svg = tmp_path / "n.svg"
+    result = subprocess.run([sys.executable, "-m", "autodiff", *NEURON, "-o", str(svg)], cwd=ROOT,
+                            capture_output=True, env=env, timeout=60)
+    assert result.returncode == 0 and "x₁" in svg.read_text(encoding="utf-8")  # files keep the real symbols
+
+
+def test_an_output_name_too_long_to_examine_is_one_line_and_exit_code_1(tmp_path):
+    result = _run(*NEURON, "-o", str(tmp_path / ("a" * 300 + ".svg")))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "-o: cannot use" in result.stderr and "too long" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_in_a_directory_that_cannot_be_searched_is_one_line_and_exit_code_1(monkeypatch, capsys):
+    # in-process, so that it holds when the tests run as root (for whom no directory is unsearchable)
+    from autodiff import cli
+
+    def is_dir(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    assert cli.main([*NEURON, "--steps", "locked/page.html"]) == 1
+    err = capsys.readouterr().err
+    assert err == "autodiff graph: error: --steps: cannot use 'locked/page.html': Permission denied\n"
+
+
+def test_the_issues_costly_expression_is_refused_quickly_naming_the_bound(tmp_path):
+    # within every parser limit, this took 73 s, 1.3 GB and wrote a 203 MB page
+    expression = "+".join(f"tanh(x{i % 9}*w)" for i in range(150))
+    assert len(expression) <= 2000
+    start = time.perf_counter()
+    result = _run("graph", expression, "--set", *(f"x{i}=1" for i in range(9)), "w=2", "--steps",
+                  str(tmp_path / "p.html"))
+    assert time.perf_counter() - start < 10
+    assert result.returncode == 2 and result.stdout == "" and list(tmp_path.iterdir()) == []
+    assert result.stderr.count("\n") == 1 and "(the bound is" in result.stderr
+
+
+def test_the_default_bounds_admit_a_step_page_of_a_few_dozen_nodes(tmp_path):
+    from autodiff import cli
+
+    page = tmp_path / "p.html"
+    start = time.perf_counter()
+    assert cli.main(["graph", "--set", "x=1", "--steps", str(page), "--", "-" * 30 + "x"]) == 0
+    assert time.perf_counter() - start < 15  # estimated at about 1 s; the bound is 4 s
+    assert 100_000 < page.stat().st_size <= cli.MAX_OUTPUT_BYTES

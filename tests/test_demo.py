@@ -61,3 +61,14 @@ def test_help_lists_every_command(flag: str) -> None:
     result = subprocess.run([sys.executable, "-m", "autodiff", flag], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0
     assert "demo" in result.stdout and "graph" in result.stdout
+
+
+def test_on_a_cp1252_console_every_step_succeeds_and_the_symbols_are_spelled(tmp_path: Path) -> None:
+    # as on a Windows redirect: σ, ∂ and x₁ are not in cp1252; printing them must not fail the step that computed
+    result = subprocess.run(
+        [sys.executable, "-m", "autodiff", "demo", "--quick", "--no-progress", "--out", str(tmp_path)], cwd=ROOT,
+        capture_output=True, encoding="cp1252", env={**os.environ, "PYTHONIOENCODING": "cp1252"}, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "FAILED" not in result.stdout + result.stderr
+    assert "§1 neuron" in result.stdout and "a = sigma(w_1x_1 + w_2x_2 + b) = 0.707107" in result.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,3 +37,12 @@ def test_notebook_runs_from_scratch_in_under_a_minute(source: Path) -> None:
     start = time.perf_counter()
     execute(nb, timeout=60)
     assert time.perf_counter() - start < 60
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_source_runs_as_a_script_on_an_ascii_console(source: Path, tmp_path: Path) -> None:
+    # LC_ALL=C, PYTHONIOENCODING=ascii, a cp1252 redirect: printing x₁ or σ must not stop the computation
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join([str(NOTEBOOKS.parent), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, str(source)], cwd=tmp_path, capture_output=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr.decode("ascii", "replace")[-2000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -47,4 +49,32 @@ def test_outside_the_mode_nothing_is_checked_or_recorded():
         with detect_anomaly():
             pass
         assert ad.is_anomaly_enabled()
+    assert not ad.is_anomaly_enabled()
+
+
+def test_one_detect_anomaly_instance_entered_twice_turns_the_mode_off_afterwards():
+    # A thread of its own: the mode is thread-local, so the bug cannot leak into later tests.
+    modes = []
+
+    def nest():
+        guard = detect_anomaly()
+        with guard:
+            with guard:
+                pass
+            modes.append(ad.is_anomaly_enabled())
+        modes.append(ad.is_anomaly_enabled())
+
+    thread = threading.Thread(target=nest)
+    thread.start()
+    thread.join(10)
+    assert modes == [True, False]
+
+
+def test_detect_anomaly_as_a_decorator():
+    @detect_anomaly()
+    def logs(x):
+        return x.log()
+
+    with pytest.raises(AnomalyError, match="'log'"):
+        logs(Value(-1.0))
     assert not ad.is_anomaly_enabled()

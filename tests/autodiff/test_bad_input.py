@@ -45,6 +45,10 @@ ROWS = [
     case("Value + Tensor", lambda w: w.v + w.x, TypeError, r"Value and Tensor.*expected a Value or a real number"),
     case("Tensor * Value", lambda w: w.x * w.v, TypeError, r"Tensor and Value.*expected a Tensor, a numpy array"),
     case("Value ** str", lambda w: w.v ** "2", TypeError, r"str.*expected a Value or a real number"),
+    case("Value(10**400)", lambda w: Value(10**400), OverflowError, r"Value\(data\).*too large for a float"),
+    case("Value + 10**400", lambda w: w.v + 10**400, OverflowError, r"operand of \+.*too large for a float"),
+    case("Tensor + 10**400", lambda w: w.x + 10**400, OverflowError, r"operand of \+.*too large for a float"),
+    case("Tensor < -10**400", lambda w: w.x < -(10**400), OverflowError, r"operand of <.*too large for a float"),
     case("Tensor(datetime64)", lambda w: Tensor(np.array(["2020-01-01"], dtype="datetime64[D]")), TypeError,
          r"real numbers.*datetime64"),
     case("Tensor(ragged)", lambda w: Tensor([[1.0, 2.0], [3.0]]), TypeError, r"rectangular array of numbers"),
@@ -206,6 +210,7 @@ ACCEPTED = {
     "NaN/inf data": _nan_data,
     "int and float32 data": _int_and_float32,
     "empty tensors": _empty_tensors,
+    "Python bools are numbers (True is 1) on both engines": lambda w: ((w.v + True).data, (w.x * True).data),
     "gradcheck tolerances of 0": lambda w: gradcheck(square_sum, w.x, atol=0.0, rtol=0.0),
     "numpy scalar settings": lambda w: gradcheck(square_sum, w.x, eps=np.float64(1e-6), n_directions=np.int64(2),
                                                  fast=True),
@@ -240,6 +245,13 @@ CLI = {
     "newline statement": (["graph", "x\nimport os", "--set", "x=1"], "not a valid expression"),
     "right-to-left override": (["graph", "x\u202e+1", "--set", "x=1"], "not a valid expression"),
     "exponent tower by names": (["graph", "x**x**(9*9)", "--set", "x=2"], "exponent must be a name or a number"),
+    "--steps too costly": (["graph", "+".join(["tanh(x)"] * 150), "--set", "x=1", "--steps", "s.html",
+                            "--max-nodes", "5"],
+                           r"too much work: drawing 301 step frames and a diagram would take about [\d,]+ s"),
+    "--steps page too large": (["graph", "--set", "x=1", "--steps", "s.html", "--", "-" * 60 + "x"],
+                               r"too much output: 62 step frames and a diagram would be about 9.8 MB \(the bound"),
+    "diagram too costly": (["graph", "+".join(["x"] * 150), "--set", "x=1", "--flow", "-o", "g.svg"],
+                           r"too much work: drawing the diagram would take about \S+ s \(the bound is 4 s"),
 }
 
 

@@ -420,3 +420,36 @@ def test_walker_is_lazy():
         pass
     assert leaves[2].grad == pytest.approx(2 * a.data * (1 - a.data))
     assert not math.isnan(leaves[4].grad)
+
+
+def test_no_grad_on_a_generator_function_covers_the_generator_body():
+    @no_grad()
+    def products(xs):
+        for x in xs:
+            yield x * 2, is_grad_enabled()
+
+    x = Value(1.0)
+    results = []
+    for product, enabled in products([x, x]):
+        results.append((product.parents, enabled, is_grad_enabled()))  # the caller keeps recording between steps
+    assert results == [((), False, True), ((), False, True)]
+    assert products.__name__ == "products"
+
+
+def test_no_grad_generator_passes_sent_values_thrown_errors_and_its_return_value():
+    @no_grad()
+    def echo():
+        received = yield "ready"
+        try:
+            yield (received, is_grad_enabled())
+        except KeyError:
+            yield ("caught", is_grad_enabled())
+        return "done"
+
+    gen = echo()
+    assert next(gen) == "ready"
+    assert gen.send(3) == (3, False)
+    assert gen.throw(KeyError("k")) == ("caught", False)
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done" and is_grad_enabled()

@@ -573,3 +573,27 @@ def test_repr_label_and_float():
     x = Value(2.5, "x")
     assert x.label == "x" and float(x) == 2.5 and x.item() == 2.5
     assert "2.5" in repr(x) and "'x'" in repr(x)
+
+
+@pytest.mark.parametrize(
+    "make, what",
+    [
+        (lambda: Value(10**400), r"Value\(data\)"),
+        (lambda: Value(1.0) + 10**400, r"operand of \+"),
+        (lambda: 10**400 * Value(1.0), r"operand of ×"),
+    ],
+    ids=["Value(10**400)", "Value + 10**400", "10**400 * Value"],
+)
+def test_an_int_beyond_a_float_is_an_overflow_naming_the_argument(make, what):
+    with pytest.raises(OverflowError, match=what + r".*401 digits.*too large for a float"):
+        make()
+
+
+def test_a_python_bool_is_a_number_on_both_engines():
+    # PyTorch's rule, for Value and Tensor alike: True is 1 and False is 0 in arithmetic
+    from autodiff import Tensor
+
+    assert (Value(2.0) + True).data == 3.0 and (Value(2.0) * False).data == 0.0
+    assert (Tensor([2.0]) + True).data.tolist() == [3.0]
+    assert (True - Tensor([2.0])).data.tolist() == [-1.0]
+    assert (Tensor(np.ones(2, np.float32)) * True).dtype == np.float32
