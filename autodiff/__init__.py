@@ -7,11 +7,40 @@
     print(w.grad)           # ∂a/∂w
     print(gradcheck(lambda w: (w * x + b).tanh(), [w]))
 
+PyTorch's vocabulary is here too: constructors (``autodiff.tensor``, ``zeros``, ``randn``, ``arange``, ...,
+:mod:`autodiff.creation`), seedable randomness (``manual_seed``, ``Generator``, ``multinomial``,
+:mod:`autodiff.random`) and custom ops with a hand-written backward (``Function``, :mod:`autodiff.function`).
+
 Gradient policy: ``backward()`` recomputes interior ``.grad`` from zero on every call; leaves (the values you
 created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
 """
 
+from . import random
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
+from .creation import (
+    arange,
+    eye,
+    float32,
+    float64,
+    full,
+    full_like,
+    int64,
+    linspace,
+    long,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .function import Function, FunctionCtx
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .tensor import (
@@ -31,6 +60,7 @@ from .tensor import (
     unbroadcast,
     where,
 )
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .value import Value, weighted_sum
 
 __all__ = [
@@ -65,4 +95,33 @@ __all__ = [
     "gradcheck",
     "GradcheckReport",
     "GradcheckRow",
+    "Function",
+    "FunctionCtx",
+    "random",
+    "Generator",
+    "default_generator",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "float32",
+    "float64",
+    "int64",
+    "long",
+    "tensor",
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "randn",
+    "rand",
+    "randint",
+    "randperm",
+    "multinomial",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "randn_like",
+    "rand_like",
 ]
