@@ -43,6 +43,7 @@ from .creation import (
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import (
     Tensor,
     ValuesIndices,
@@ -60,7 +61,6 @@ from .tensor import (
     unbroadcast,
     where,
 )
-from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .value import Value, weighted_sum
 
 __all__ = [
