@@ -7,6 +7,10 @@
     print(w.grad)           # ∂a/∂w
     print(gradcheck(lambda w: (w * x + b).tanh(), [w]))
 
+PyTorch's vocabulary is here too: constructors (``autodiff.tensor``, ``zeros``, ``randn``, ``arange``, ...,
+:mod:`autodiff.creation`), seedable randomness (``manual_seed``, ``Generator``, ``multinomial``,
+:mod:`autodiff.random`) and custom ops with a hand-written backward (``Function``, :mod:`autodiff.function`).
+
 Gradient policy: ``backward()`` recomputes interior ``.grad`` from zero on every call; leaves (the values you
 created, e.g. weights) *accumulate* until ``zero_grad()``, as in PyTorch.
 
@@ -14,10 +18,35 @@ Printing the notes' symbols (``x₁``, ``σ``, ``∂``) on a console that cannot
 ASCII instead of raising (:mod:`autodiff.console`).
 """
 
-from . import console
+from . import console, random
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
+from .creation import (
+    arange,
+    eye,
+    float32,
+    float64,
+    full,
+    full_like,
+    int64,
+    linspace,
+    long,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .function import Function, FunctionCtx
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import (
     Tensor,
     ValuesIndices,
@@ -71,4 +100,33 @@ __all__ = [
     "gradcheck",
     "GradcheckReport",
     "GradcheckRow",
+    "Function",
+    "FunctionCtx",
+    "random",
+    "Generator",
+    "default_generator",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "float32",
+    "float64",
+    "int64",
+    "long",
+    "tensor",
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "randn",
+    "rand",
+    "randint",
+    "randperm",
+    "multinomial",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "randn_like",
+    "rand_like",
 ]

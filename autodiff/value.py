@@ -27,6 +27,7 @@ from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
 __all__ = ["Value", "weighted_sum"]
 
 Number = int | float
+_MICROGRAD_OPS = {"add": "+", "mul": "*", "relu": "ReLU"}  # op → micrograd's _op spelling
 
 
 class Value(Operators):
@@ -84,6 +85,21 @@ class Value(Operators):
     def is_leaf(self) -> bool:
         """True for a value no operation produced (an input or a weight), as PyTorch's ``is_leaf``."""
         return not self._parents
+
+    # ---- micrograd's names, so its graph-tracing code runs unchanged --------------------------------------
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's ``_prev``: the set of this value's parents (a number operand is a constant, not a node)."""
+        return set(self._parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's ``_op``: the op in micrograd's spelling ('+', '*', '**2', 'ReLU') where micrograd has that
+        op, else errorflow's name (``op``); '' for a leaf."""
+        if self.op == "pow_const" and self._const is not None:
+            p = self._const[1]
+            return f"**{int(p) if float(p).is_integer() else p}"
+        return _MICROGRAD_OPS.get(self.op, self.op)
 
     def _chain(self, error_signal: float) -> list[float]:
         return [local_grad * error_signal for local_grad in self._local_grads]

@@ -22,16 +22,21 @@ some locations occur only in held-out sentences. The word vectors are not random
 (locations, people, function words, nouns, verbs, adjectives) share a direction, plus a fixed per-word
 perturbation, as trained embeddings would — so a classifier can generalise to an unseen city from its vector and
 its context ("in ___", "to ___").
+
+Batching, as ``torch.utils.data``: :class:`TensorDataset` (rows of tensors as examples) and :class:`DataLoader`
+(shuffled minibatches of stacked tensors, seeded by an ``autodiff.Generator``).
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+import autodiff
 
 from .init import _rng
 
@@ -47,6 +52,9 @@ __all__ = [
     "PERSONS",
     "START",
     "END",
+    "TensorDataset",
+    "DataLoader",
+    "default_collate",
 ]
 
 
@@ -400,3 +408,111 @@ def window_dataset(seed: int = 0, test_fraction: float = 0.25) -> WindowData:
     train = _split(word_to_index, [WINDOW_SENTENCES[i] for i in train_idx], is_location, corrupt, 5)
     test = _split(word_to_index, [WINDOW_SENTENCES[i] for i in test_idx], is_location, corrupt, 5)
     return WindowData(vocab, word_to_index, word_vectors, is_location, non_location_ids, train, test)
+
+
+# ---- batching, as torch.utils.data ----------------------------------------------------------------------------------
+class TensorDataset:
+    """Examples as rows of tensors of equal length: ``TensorDataset(X, y)[i] == (X[i], y[i])`` (PyTorch's).
+
+    Numpy arrays are accepted and become tensors (``autodiff.tensor``: int arrays stay int64)."""
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise TypeError("TensorDataset needs at least one tensor, e.g. TensorDataset(X, y)")
+        converted = []
+        for i, t in enumerate(tensors):
+            if isinstance(t, np.ndarray):
+                t = autodiff.tensor(t)
+            if not isinstance(t, autodiff.Tensor):
+                raise TypeError(f"TensorDataset: argument {i} must be a Tensor (or numpy array), got "
+                                f"{type(t).__name__}")  # fmt: skip
+            if t.ndim == 0:
+                raise ValueError(f"TensorDataset: argument {i} is 0-d; each tensor needs one row per example")
+            converted.append(t)
+        sizes = [len(t) for t in converted]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"TensorDataset: the tensors have {sizes} rows; they must all have the same number")
+        self.tensors: tuple[autodiff.Tensor, ...] = tuple(converted)
+
+    def __len__(self) -> int:
+        return len(self.tensors[0])
+
+    def __getitem__(self, index: Any) -> tuple[autodiff.Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Stack a list of examples into one batch, as PyTorch's ``default_collate``: Tensors are stacked, numpy arrays
+    and numbers become tensors (ints → int64, floats → float64), and tuples, lists and dicts are collated field by
+    field (a tuple example gives a list of fields, as PyTorch)."""
+    first = batch[0]
+    if isinstance(first, autodiff.Tensor):
+        return autodiff.stack(list(batch))
+    if isinstance(first, np.ndarray):
+        return autodiff.tensor(np.stack(batch))
+    if isinstance(first, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return autodiff.tensor(np.asarray(batch))
+    if isinstance(first, dict):
+        return {key: default_collate([example[key] for example in batch]) for key in first}
+    if isinstance(first, (tuple, list)):
+        if len({len(example) for example in batch}) != 1:
+            raise ValueError("default_collate: every example must have the same number of fields")
+        return [default_collate(list(field)) for field in zip(*batch)]
+    raise TypeError(f"default_collate: cannot batch examples of type {type(first).__name__}; expected Tensors, "
+                    "numpy arrays, numbers, or tuples/lists/dicts of them (or pass collate_fn=)")  # fmt: skip
+
+
+class DataLoader:
+    """Minibatches of a dataset, as PyTorch's: ``for xb, yb in DataLoader(TensorDataset(X, y), batch_size=32,
+    shuffle=True): ...``.
+
+    Each epoch (each ``iter``) visits every example once — in order, or in a fresh random order with
+    ``shuffle=True`` (drawn from ``generator``, an :class:`autodiff.Generator`, or the default generator) — in
+    batches of ``batch_size``; the last batch is smaller unless ``drop_last=True`` drops it. A batch is
+    ``collate_fn(list of examples)``, by default :func:`default_collate` (stacked tensors). ``dataset`` is anything
+    with ``len`` and integer indexing (a list of examples works)."""
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        generator: Any = None,
+        drop_last: bool = False,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+    ) -> None:
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"DataLoader needs a dataset with len() and indexing, got {type(dataset).__name__}")
+        self.dataset = dataset
+        self.batch_size = _positive_int(batch_size, "DataLoader(batch_size)")
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"DataLoader({name}=...) must be True or False, got {flag!r}")
+        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
+        autodiff.random.resolve_generator(generator, "DataLoader")
+        self.generator = generator
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader(collate_fn=...) must be a function of a list of examples, got "
+                            f"{type(collate_fn).__name__}")  # fmt: skip
+        self.collate_fn = collate_fn
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        return autodiff.random.resolve_generator(self.generator, "DataLoader").permutation(n)
+
+    def __iter__(self) -> Iterator[Any]:
+        order = self._order()
+        stop = len(self) * self.batch_size
+        for start in range(0, min(stop, len(order)), self.batch_size):
+            indices = order[start : start + self.batch_size]
+            if self.collate_fn is None and isinstance(self.dataset, TensorDataset):
+                yield [t[indices] for t in self.dataset.tensors]  # one gather per tensor, same as stacking rows
+            else:
+                batch = [self.dataset[int(i)] for i in indices]
+                yield (self.collate_fn or default_collate)(batch)

@@ -4,7 +4,8 @@
   for a batch X ∈ R^{N×in} (one example per row) the same thing reads Z = XWᵀ + b.
 * :class:`Embedding` — the word-vector lookup: row i of the matrix is the vector of word i.
 * :class:`Dropout` — random dropping of units during training (§7.3).
-* :class:`Sequential` — modules applied one after the other.
+* :class:`Sequential` — modules applied one after the other; :class:`Flatten` — (N, a, b, …) → (N, a·b·…);
+  :class:`Softmax` — probabilities along one dim (PyTorch's module forms of ``flatten`` and ``softmax``).
 * Activation modules a = f(z), applied elementwise (§7.4): :class:`Sigmoid`, :class:`Tanh`, :class:`HardTanh`,
   :class:`Softsign`, :class:`ReLU`, :class:`LeakyReLU`, :class:`ELU`. They accept a ``Tensor``, a ``Value`` or a
   list of ``Value``s (the scalar engine's layer output), using the same derivative table as the engine.
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor, Value, linear
+from autodiff import Tensor, Value, linear, softmax
 
 from . import init as initializers
 from .init import _rng
@@ -39,6 +40,8 @@ __all__ = [
     "ReLU",
     "LeakyReLU",
     "ELU",
+    "Flatten",
+    "Softmax",
     "ACTIVATION_MODULES",
     "activation_module",
     "INITS",
@@ -363,3 +366,40 @@ def activation_module(activation: str | Module) -> Module:
     if activation not in ACTIVATION_MODULES:
         raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATION_MODULES)}")
     return ACTIVATION_MODULES[activation]()
+
+
+class Flatten(Module):
+    """Merge dims ``start_dim`` … ``end_dim`` into one: (N, 28, 28) → (N, 784) by default, as PyTorch's."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+                raise TypeError(f"Flatten({name}) must be an int, got {type(d).__name__}: {d!r}")
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x, "Flatten").flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Softmax(Module):
+    """softmax along ``dim``: yᵢ = e^{xᵢ} / Σⱼ e^{xⱼ}, so the entries along ``dim`` are probabilities summing to 1.
+
+    ``dim`` must be given (PyTorch guesses one when it is not, with a deprecation warning; a guess about which
+    axis holds the classes is a bug waiting to happen)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        if dim is None:
+            raise TypeError("Softmax(dim) needs the dim whose entries become probabilities, e.g. Softmax(dim=1) for "
+                            "(batch, classes) scores")  # fmt: skip
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Softmax(dim) must be an int, got {type(dim).__name__}: {dim!r}")
+        self.dim = int(dim)
+
+    def forward(self, x: Any) -> Tensor:
+        return softmax(_as_tensor(x, "Softmax"), self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -8,6 +8,10 @@
 
 Every loss takes ``Tensor``s (batches) and also ``Value``s or lists of ``Value``s (the scalar engine's outputs),
 so one function serves both engines. Plain numbers and numpy arrays are constants.
+
+:class:`CrossEntropyLoss` and :class:`MSELoss` are PyTorch's module forms (``criterion = CrossEntropyLoss();
+loss = criterion(logits, targets)``); they and ``nn.functional.cross_entropy`` also take class targets as an
+integer ``Tensor`` (what ``autodiff.tensor([2, 0])`` or ``argmax`` gives).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import numpy as np
 
 from autodiff import Tensor, Value, clip, softmax_cross_entropy
 
-__all__ = ["max_margin_loss", "cross_entropy", "mse_loss", "binary_cross_entropy"]
+from .module import Module
+
+__all__ = ["max_margin_loss", "cross_entropy", "mse_loss", "binary_cross_entropy", "CrossEntropyLoss", "MSELoss"]
 
 _LOG_FLOOR = -100.0  # PyTorch's binary_cross_entropy clamps each log term at −100
 _TINY = math.exp(_LOG_FLOOR)
@@ -216,3 +222,38 @@ def _clamped_log(p: Any) -> Any:
     if isinstance(p, Value):
         return p.log() if p.data > _TINY else p * 0.0 + _LOG_FLOOR
     return math.log(p) if p > _TINY else _LOG_FLOOR
+
+
+def index_targets(targets: Any) -> Any:
+    """Class targets as :func:`cross_entropy` takes them: an integer (int64) ``Tensor`` becomes its index array;
+    anything else is passed on unchanged (and checked there). A float Tensor stays refused, with that reason."""
+    if isinstance(targets, Tensor) and targets.dtype.kind in "iu" and not targets.requires_grad:
+        return targets.data
+    return targets
+
+
+def _reduction(reduction: Any, what: str) -> str:
+    if reduction != "mean":
+        raise ValueError(f"{what}(reduction={reduction!r}): only 'mean' (PyTorch's default) is supported")
+    return reduction
+
+
+class CrossEntropyLoss(Module):
+    """PyTorch's module form of :func:`cross_entropy`: ``CrossEntropyLoss()(logits, targets)``, the mean over the
+    batch of −log softmax(f)_y; targets are integer class indices (an int64 Tensor or a numpy int array)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = _reduction(reduction, "CrossEntropyLoss")
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return cross_entropy(input, index_targets(target))
+
+
+class MSELoss(Module):
+    """PyTorch's module form of :func:`mse_loss`: the mean over all elements of (ŷ − y)²."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = _reduction(reduction, "MSELoss")
+
+    def forward(self, input: Any, target: Any) -> Any:
+        return mse_loss(input, target)
