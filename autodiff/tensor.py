@@ -167,7 +167,7 @@ class Tensor(Operators):
         self._parents: tuple[Tensor, ...] = ()
         self._vjps: tuple[VJP | None, ...] = ()
         self._saved_versions: tuple[int, ...] | None = None
-        self._formulas: tuple[str, ...] = ()
+        self._formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
 
     @property
     def data(self) -> np.ndarray:
@@ -193,7 +193,10 @@ class Tensor(Operators):
     def share_formulas(self) -> tuple[str, ...]:
         """For each parent, the share this node's VJP sends it, in the notes' notation: ``{δ}`` is the error
         signal arriving here, ``{0}``, ``{1}``… the parents, ``{out}`` this node (``linear`` to W: ``{δ}ᵀ·{0}``).
-        The diagrams fill in the names; the formula is written where the VJP is, so a new op brings its own."""
+        The diagrams fill in the names; the formula is written where the VJP is, so a new op brings its own.
+        Elementwise ops write theirs only when asked (a diagram, not training, pays for the text)."""
+        if callable(self._formulas):
+            self._formulas = self._formulas()
         return self._formulas
 
     @property
@@ -841,7 +844,7 @@ _grad_mode = graph._grad_mode
 
 def _make(
     data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...], saves: bool = True,
-    formulas: tuple[str, ...] = (),
+    formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = (),
 ) -> Tensor:  # fmt: skip
     """A result node; it records its parents only while recording is on and some parent requires grad.
 
@@ -973,8 +976,10 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
                 return g * local_grad(x, y, ARRAY, **params)
         return g * local_grad(x, y, ARRAY, **params)
 
-    formula = _times("{δ}", fill(rule.local, x="{0}", **_exponent_text(params)))
-    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=(formula,))
+    def formulas() -> tuple[str]:
+        return (_times("{δ}", fill(rule.local, x="{0}", **_exponent_text(params))),)
+
+    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=formulas)
 
 
 def _as_node(x: Any, op: str, dtype: Any = np.float64) -> Tensor:
@@ -1032,21 +1037,20 @@ def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     saves = rule.name not in _READS_NO_DATA
     if a_node is None:
         vjp = _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet)
-        formula = _binary_formula(rule.local_b, _number_text(x), "{0}", b_node.shape, out.shape)
-        return _make(out, rule.name, (b_node,), (vjp,), saves, formulas=(formula,))
+        return _make(out, rule.name, (b_node,), (vjp,), saves, formulas=lambda: (
+            _binary_formula(rule.local_b, _number_text(x), "{0}", b_node.shape, out.shape),))  # fmt: skip
     if b_node is None:
         vjp = _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet)
-        formula = _binary_formula(rule.local_a, "{0}", _number_text(y), a_node.shape, out.shape)
-        return _make(out, rule.name, (a_node,), (vjp,), saves, formulas=(formula,))
+        return _make(out, rule.name, (a_node,), (vjp,), saves, formulas=lambda: (
+            _binary_formula(rule.local_a, "{0}", _number_text(y), a_node.shape, out.shape),))  # fmt: skip
     vjps = (
         _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),
         _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),
     )
-    formulas = (
+    return _make(out, rule.name, (a_node, b_node), vjps, saves, formulas=lambda: (
         _binary_formula(rule.local_a, "{0}", "{1}", a_node.shape, out.shape),
         _binary_formula(rule.local_b, "{0}", "{1}", b_node.shape, out.shape),
-    )
-    return _make(out, rule.name, (a_node, b_node), vjps, saves, formulas=formulas)
+    ))  # fmt: skip
 
 
 def _elementwise_vjp(
