@@ -246,33 +246,20 @@ def _compiled_binary(rule: BinaryRule, reflected: bool) -> Callable[[Value, Any]
             out, da, db = on_arrays(rule.value_and_grads, x, y)
             return _node(out, name, (a, b), (da, db))
 
-    if reflected:  # number ∘ self
+    local = grad_b if reflected else grad_a  # the derivative with respect to self
+    position = 0 if reflected else 1  # where the number sits: const = (position, number)
 
-        def operator(self: Value, other: Any) -> Value:
-            if type(other) is Value or isinstance(other, Value):
-                return of_nodes(other, self)
-            c = other if type(other) is float else _constant(other, symbol)
-            x = self.data
-            try:
-                out = forward(c, x, SCALAR)
-                return _node(out, name, (self,), (grad_b(c, x, out, SCALAR),), (0, c))
-            except (ArithmeticError, ValueError):
-                out, _, db = on_arrays(rule.value_and_grads, c, x)
-                return _node(out, name, (self,), (db,), (0, c))
-
-    else:  # self ∘ number
-
-        def operator(self: Value, other: Any) -> Value:
-            if type(other) is Value or isinstance(other, Value):
-                return of_nodes(self, other)
-            c = other if type(other) is float else _constant(other, symbol)
-            x = self.data
-            try:
-                out = forward(x, c, SCALAR)
-                return _node(out, name, (self,), (grad_a(x, c, out, SCALAR),), (1, c))
-            except (ArithmeticError, ValueError):
-                out, da, _ = on_arrays(rule.value_and_grads, x, c)
-                return _node(out, name, (self,), (da,), (1, c))
+    def operator(self: Value, other: Any) -> Value:
+        if type(other) is Value or isinstance(other, Value):
+            return of_nodes(other, self) if reflected else of_nodes(self, other)
+        c = other if type(other) is float else _constant(other, symbol)
+        x, y = (c, self.data) if reflected else (self.data, c)
+        try:
+            out = forward(x, y, SCALAR)
+            return _node(out, name, (self,), (local(x, y, out, SCALAR),), (position, c))
+        except (ArithmeticError, ValueError):
+            out, da, db = on_arrays(rule.value_and_grads, x, y)
+            return _node(out, name, (self,), (db if reflected else da,), (position, c))
 
     return operator
 
