@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .random import resolve_generator
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, _real_array
 
 __all__ = [
     "float32",
@@ -105,15 +105,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     ``torch.tensor``: Python ints (and numpy integer arrays) give int64, bools bool, floats float64 (a float32
     array stays float32). ``dtype=`` converts."""
     wanted = _dtype(dtype, "tensor")
-    raw = data.data if isinstance(data, Tensor) else data
-    if isinstance(raw, (str, bytes)) or raw is None:
-        raise TypeError(f"tensor(data) needs numbers (a number, nested list or array), got {type(raw).__name__}")
-    try:
-        array = np.array(raw)
-    except (ValueError, TypeError) as error:
-        raise TypeError(f"tensor(data) needs a rectangular array of numbers: {error}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"tensor(data) needs real numbers or bools, got an array of dtype {array.dtype}")
+    array = _real_array(data, "tensor(data)")
     if wanted is None:
         kind = array.dtype.kind
         wanted = np.dtype(np.bool_) if kind == "b" else np.dtype(np.int64) if kind in "iu" else None

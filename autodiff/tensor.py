@@ -49,8 +49,9 @@ _IEEE_SPECIALS = {"exp", "log", "sqrt", "pow_const", "div", "pow", "softsign"}
 _READS_NO_DATA = {"add", "sub", "neg"}  # rules whose local derivatives are constants: nothing saved to go stale
 
 
-def _as_float_array(data: Any, what: str = "Tensor(data)") -> np.ndarray:
-    """float64 unless already float32; ints and bools become float64; everything else is a TypeError."""
+def _real_array(data: Any, what: str) -> np.ndarray:
+    """``data`` (a number, nested list, array or Tensor) as a numpy array of bools, ints or floats, as given (not
+    copied when it already is one); anything else is a TypeError naming ``what``."""
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (str, bytes)) or data is None:
@@ -59,11 +60,15 @@ def _as_float_array(data: Any, what: str = "Tensor(data)") -> np.ndarray:
         array = np.asarray(data)
     except (ValueError, TypeError) as error:
         raise TypeError(f"{what} needs a rectangular array of numbers: {error}") from None
-    if array.dtype == np.float32 or array.dtype == np.float64:
-        return array
-    if array.dtype.kind in "biuf":
-        return array.astype(np.float64)
-    raise TypeError(f"{what} needs real numbers, got an array of dtype {array.dtype}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what} needs real numbers, got an array of dtype {array.dtype}")
+    return array
+
+
+def _as_float_array(data: Any, what: str = "Tensor(data)") -> np.ndarray:
+    """float64 unless already float32; ints and bools become float64; everything else is a TypeError."""
+    array = _real_array(data, what)
+    return array if array.dtype == np.float32 or array.dtype == np.float64 else array.astype(np.float64)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
