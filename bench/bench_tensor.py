@@ -44,6 +44,15 @@ def init_weights(seed: int = 0) -> list[np.ndarray]:
     return weights
 
 
+def _sgd_step(params: list[Tensor], loss: Tensor) -> None:
+    for p in params:
+        p.zero_grad()
+    loss.backward()
+    with no_grad():
+        for p in params:
+            p.data -= LR * p.grad
+
+
 def epoch_errorflow(params: list[Tensor], X: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
     W1, b1, W2, b2, W3, b3 = params
     for start in range(0, len(order), BATCH):
@@ -52,12 +61,7 @@ def epoch_errorflow(params: list[Tensor], X: np.ndarray, y: np.ndarray, order: n
         h1 = linear(x, W1, b1).relu()
         h2 = linear(h1, W2, b2).relu()
         loss = softmax_cross_entropy(linear(h2, W3, b3), t)
-        for p in params:
-            p.zero_grad()
-        loss.backward()
-        with no_grad():
-            for p in params:
-                p.data -= LR * p.grad
+        _sgd_step(params, loss)
     return loss.item()
 
 
@@ -71,12 +75,7 @@ def epoch_errorflow_plain(params: list[Tensor], X: np.ndarray, y: np.ndarray, or
         h1 = (x @ W1.T + b1).relu()
         h2 = (h1 @ W2.T + b2).relu()
         loss = -((h2 @ W3.T + b3).log_softmax(axis=1) * t).sum() * (1.0 / len(idx))
-        for p in params:
-            p.zero_grad()
-        loss.backward()
-        with no_grad():
-            for p in params:
-                p.data -= LR * p.grad
+        _sgd_step(params, loss)
     return loss.item()
 
 
