@@ -100,8 +100,8 @@ class BatchNorm1d(Module):
             if self.training and self.running_mean is not None:
                 self._update_running(mean.data.reshape(-1), var.data.reshape(-1) * count / (count - 1))
         else:
-            mean = self.running_mean.data.reshape(per_channel).astype(x.dtype)
-            var = self.running_var.data.reshape(per_channel).astype(x.dtype)
+            mean = Tensor(self.running_mean.data.reshape(per_channel).astype(x.dtype))
+            var = Tensor(self.running_var.data.reshape(per_channel).astype(x.dtype))
         out = _normalize(x, mean, var, self.eps)
         if self.affine:
             out = out * self.weight.reshape(per_channel) + self.bias.reshape(per_channel)

@@ -1,0 +1,77 @@
+"""BatchNorm1d and LayerNorm: values pinned to PyTorch 2.13, gradients by gradcheck and HIPS autograd."""
+
+from __future__ import annotations
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+
+import nn
+from autodiff import Tensor, gradcheck
+
+X = np.arange(12.0).reshape(4, 3) ** 1.5 / 7
+
+# torch.nn.BatchNorm1d(3).double(), weight [1.5, -0.5, 2], bias [0.1, 0.2, 0.3] (float64): y = bn(X); bn(2 * X); then
+# bn.running_mean, bn.running_var; bn.eval(); bn(X[:1])
+TORCH_Y = [[-1.611509825945053, 0.7968323582216323, -2.1442114532405436],
+           [-0.852910572895918, 0.49377856740134823, -0.8230415917955309],
+           [0.5341328781913195, 0.03832079252438347, 0.9877451955662331],
+           [2.3302875206496516, -0.5289317181473638, 3.1795078494698408]]  # fmt: skip
+TORCH_RUNNING_MEAN = [0.48567844125098764, 0.6125528705696223, 0.757304515864142]
+TORCH_RUNNING_VAR = [2.217531689813165, 2.588417765689873, 2.941336288915909]
+TORCH_EVAL = [[-0.38921998325007623, 0.3459716742786451, -0.11193727675817201]]
+# torch.nn.LayerNorm(3).double()(X)
+TORCH_LN = [[-1.0895066533540698, -0.2357565743894874, 1.325263227743557],
+            [-1.198220758253473, -0.05133353465828564, 1.2495542929117587],
+            [-1.2098468529625674, -0.029216035959829457, 1.239062888922396],
+            [-1.2143813963944767, -0.020431273192494173, 1.2348126695869734]]  # fmt: skip
+
+
+def _bn():
+    bn = nn.BatchNorm1d(3)
+    bn.weight.data = np.array([1.5, -0.5, 2.0])
+    bn.bias.data = np.array([0.1, 0.2, 0.3])
+    return bn
+
+
+def test_batchnorm_training_running_stats_and_eval_match_torch():
+    bn = _bn()
+    np.testing.assert_allclose(bn(Tensor(X)).data, TORCH_Y, rtol=0, atol=1e-12)
+    bn(Tensor(2 * X))
+    np.testing.assert_allclose(bn.running_mean.data, TORCH_RUNNING_MEAN, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(bn.running_var.data, TORCH_RUNNING_VAR, rtol=0, atol=1e-12)
+    assert bn.num_batches_tracked == 2
+    bn.eval()
+    np.testing.assert_allclose(bn(Tensor(X[:1])).data, TORCH_EVAL, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="more than one value per feature"):
+        bn.train()(Tensor(X[:1]))
+
+
+def test_batchnorm_gradients_gradcheck_and_autograd():
+    bn = _bn()
+    x = Tensor(X, requires_grad=True)
+    g = np.random.default_rng(0).normal(size=X.shape)
+    assert gradcheck(lambda x, w, b: (bn(x) * g).sum(), [x, bn.weight, bn.bias])
+
+    def oracle(x, w, b):
+        mu = anp.mean(x, axis=0, keepdims=True)
+        var = anp.mean((x - mu) ** 2, axis=0, keepdims=True)
+        return anp.sum(((x - mu) / anp.sqrt(var + 1e-5) * w + b) * g)
+
+    (bn(x) * g).sum().backward()
+    np.testing.assert_allclose(x.grad, grad(oracle, 0)(X, bn.weight.data, bn.bias.data), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bn.weight.grad, grad(oracle, 1)(X, bn.weight.data, bn.bias.data), rtol=1e-10)
+
+
+def test_batchnorm_3d_input_and_layernorm():
+    x3 = np.random.default_rng(1).normal(size=(2, 3, 4))
+    out = nn.BatchNorm1d(3)(Tensor(x3)).data
+    np.testing.assert_allclose(out.mean(axis=(0, 2)), 0, atol=1e-12)
+    np.testing.assert_allclose(nn.LayerNorm(3)(Tensor(X)).data, TORCH_LN, rtol=0, atol=1e-12)
+    ln = nn.LayerNorm((3, 4))
+    x = Tensor(x3, requires_grad=True)
+    g = np.random.default_rng(2).normal(size=x3.shape)
+    assert gradcheck(lambda x, w, b: (ln(x) * g).sum(), [x, ln.weight, ln.bias])
+    with pytest.raises(ValueError, match="last dims"):
+        nn.LayerNorm(5)(Tensor(X))
