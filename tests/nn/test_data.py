@@ -162,3 +162,40 @@ def test_encode_decode():
     assert DATA.decode(ids) == "we flew to Tokyo"
     with pytest.raises(KeyError, match="atlantis"):  # unknown words are lower-cased like every non-name
         DATA.encode("We flew to Atlantis")
+
+
+# ---- TensorDataset / DataLoader -----------------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import autodiff as ad  # noqa: E402
+from nn.data import DataLoader, TensorDataset  # noqa: E402
+
+
+def test_dataloader_batches_as_pytorch():
+    ds = TensorDataset(ad.arange(5.0), ad.arange(5))
+    assert len(ds) == 5 and [t.item() for t in ds[3]] == [3.0, 3]
+    batches = list(DataLoader(ds, batch_size=2))
+    assert len(batches) == 3 and isinstance(batches[0], list)
+    assert batches[0][0].data.tolist() == [0.0, 1.0] and batches[0][1].dtype == np.int64
+    assert batches[-1][1].data.tolist() == [4]
+    assert len(list(DataLoader(ds, batch_size=2, drop_last=True))) == 2
+    pairs = next(iter(DataLoader([(1, 2.0), (3, 4.0)], batch_size=2)))  # torch: [tensor([1, 3]), tensor([2., 4.])]
+    assert pairs[0].dtype == np.int64 and pairs[1].data.tolist() == [2.0, 4.0]
+    one = lambda: [b[1].data.tolist() for b in DataLoader(ds, 2, shuffle=True, generator=ad.Generator().manual_seed(7))]  # noqa: E731
+    assert one() == one()
+    with pytest.raises(ValueError, match="same number"):
+        TensorDataset(ad.zeros(3), ad.zeros(4))
+
+
+@settings(max_examples=50, deadline=None)
+@given(n=st.integers(1, 40), batch=st.integers(1, 12), shuffle=st.booleans(), drop_last=st.booleans(),
+       seed=st.integers(0, 2**32))  # fmt: skip
+def test_every_index_once_per_epoch(n, batch, shuffle, drop_last, seed):
+    loader = DataLoader(TensorDataset(ad.arange(n)), batch, shuffle, ad.Generator().manual_seed(seed), drop_last)
+    seen = [i for (b,) in loader for i in b.data.tolist()]
+    assert len(list(loader)) == len(loader)
+    if drop_last:
+        assert len(seen) == (n // batch) * batch and len(set(seen)) == len(seen)
+    else:
+        assert sorted(seen) == list(range(n))
