@@ -47,7 +47,7 @@ def test_demo_reaches_micrograds_printed_losses():
 
 
 def test_demo_loop_agrees_with_micrograd_itself():
-    engine = pytest.importorskip("micrograd.engine", reason="micrograd==0.1.0 is the live oracle (make bench)")
+    engine = pytest.importorskip("micrograd.engine", reason="micrograd==0.1.0 is the live oracle (dev extra)")
     micro_nn = pytest.importorskip("micrograd.nn")
     random.seed(1337)
     theirs_model = micro_nn.MLP(2, [16, 16, 1])
