@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench notebooks fuzz dot chromium clean
+.PHONY: demo test lint bench notebooks fuzz reliability dot chromium clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	-$(PY) -m pip install -q atheris 2>/dev/null
 	$(PY) scripts/fuzz.py --seconds 60 --atheris
+
+# The reliability pass's heavy checks (kills mid-save, 8-thread backward races, the CLI under a file-size limit,
+# closed pipes, three console encodings), about two minutes; not in the unit suite.
+reliability: $(STAMP) dot
+	$(PY) scripts/reliability.py
 
 notebooks: $(STAMP) dot
 	$(PY) notebooks/build.py

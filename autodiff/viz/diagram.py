@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import graphviz
+import numpy as np
 
 from .. import graph
 from ..fileio import atomic_write, check_target
+from . import cells as _cells
 from .flow import FlowEdge, _check_root, _exponent, _is_symbolic, _Trace, _trace
 from .naming import (
     _FLIPPED,
     _OP_TEXT,
+    _TENSOR_PREVIEW_SIZE,
     COLORS,
     INSTALL_HINT,
     ROLE_NAMES,
@@ -118,6 +121,7 @@ class _Scene:
         max_nodes: int | None = 200,
         rankdir: str = "LR",
         legend: bool = True,
+        cells: int = _cells.DEFAULT_CELLS,
     ) -> None:
         if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
             raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
@@ -127,6 +131,7 @@ class _Scene:
         if model is not None and not callable(getattr(model, "named_parameters", None)):
             raise TypeError(f"model must be an nn.Module (with named_parameters()), got {type(model).__name__}")
         self.root, self.rankdir, self.legend = root, rankdir, legend
+        self.cells = _cells.check_cells(cells)
         self.order = graph.topological_order(root)
         self.ids = {id(n): f"v{i}" for i, n in enumerate(self.order)}
         self.names = _names(self.order)
@@ -192,27 +197,56 @@ class _Scene:
         return text
 
     def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False) -> str:
-        """HTML-like label: the name in bold, then data and grad (4 significant digits) or a tensor's preview."""
+        """HTML-like label: the name in bold, then data and grad (4 significant digits) or a tensor's numbers.
+
+        A tensor that fits ``cells`` shows data and grad as shaded tables of cells (:mod:`.cells`); a larger one its
+        norm, min, max and a histogram.
+        """
         rows = []
         name = self.names.get(id(node))
         if name:
             rows.append(f"<b>{_html(name)}</b>")
         data = node.data
-        if _is_array(data):
-            rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
-            rows += [_html(line) for line in _array_lines(data)]
-            grad_lines = ["grad None"] if grad is None else ["grad", *_array_lines(grad)]
-        else:
-            rows.append(f"data {_html(_fmt(data))}")
-            grad_lines = [f"grad {_fmt(grad)}"]
         # a grad not known yet keeps its place in the layout, written in the node's own fill colour
         grad_color = COLORS["greyed_fill"] if hide_grad else COLORS["greyed_text"] if greyed else COLORS["flow"]
-        rows += [f'<font color="{grad_color}">{_html(line)}</font>' for line in grad_lines]
-        cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
-        return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{cells}</table>>'
+
+        def colored(line: str) -> str:
+            return f'<font color="{grad_color}">{_html(line)}</font>'
+
+        if _is_array(data):
+            rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
+            rows += self._array_rows(data, text=COLORS["greyed_text"] if greyed else None)
+            if grad is None:
+                rows.append(colored("grad None"))
+            else:
+                rows.append(colored("grad"))
+                rows += self._array_rows(np.asarray(grad), text=grad_color, hidden=hide_grad, numbers_in_text=greyed)
+        else:
+            rows.append(f"data {_html(_fmt(data))}")
+            rows.append(colored(f"grad {_fmt(grad)}"))
+        body = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
+        return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{body}</table>>'
+
+    def _array_rows(self, array: np.ndarray, *, text: str | None, hidden: bool = False,
+                    numbers_in_text: bool = True) -> list[str]:
+        """A tensor's numbers as label rows: its table of cells, or its summary lines and histogram.
+
+        ``text`` colours the lines (and, with ``numbers_in_text``, the numbers in shaded cells); ``hidden`` draws
+        a table's numbers in ``text`` on no shading, keeping their place in a frame the pass has not reached.
+        """
+        def font(line: str) -> str:
+            return f'<font color="{text}">{_html(line)}</font>' if text else _html(line)
+
+        if _cells.fits(array, self.cells):
+            return [_cells.table(array, hidden_text=text if hidden else None,
+                                 text_color=text if numbers_in_text else None)]
+        if array.ndim == 0 or (array.size <= _TENSOR_PREVIEW_SIZE and not self.cells):
+            return [font(line) for line in _array_lines(array)]
+        bars = COLORS["greyed_fill"] if hidden else text or "#616161"
+        return [font(line) for line in _cells.summary_lines(array)] + [_cells.histogram(array, color=bars)]
 
     def edge_label(self, edge: FlowEdge, *, hidden: bool = False) -> str:
-        """An error-flow edge's label: the formula (if any) over its value (or a tensor's shape and norm)."""
+        """An error-flow edge's label: the formula (if any) over its value, or a tensor's shape over its cells."""
         lines = []
         if edge.symbol:
             delta = _delta_name(self.names.get(id(edge.parent)))
@@ -222,7 +256,13 @@ class _Scene:
         else:
             lines.append(_signal_text(edge.signal))
         color = "transparent" if hidden else COLORS["flow"]
-        return f'<<font color="{color}">{"<br/>".join(_html(line) for line in lines)}</font>>'
+        text = "<br/>".join(_html(line) for line in lines)
+        signal = edge.signal
+        if not (_is_array(signal) and _cells.fits(signal, self.cells)):
+            return f'<<font color="{color}">{text}</font>>'
+        grid = _cells.table(signal, hidden_text=color if hidden else None)
+        return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0"><tr><td><font color="{color}">'
+                f"{text}</font></td></tr><tr><td>{grid}</td></tr></table>>")
 
     # ---- the diagram -----------------------------------------------------------------------------------------
     def diagram(
@@ -439,12 +479,15 @@ def draw(
     legend: bool = True,
     title: str | None = None,
     collapse: bool = False,
+    cells: int = _cells.DEFAULT_CELLS,
 ) -> Diagram:
     """Draw the computation graph that ``root`` depends on, as a :class:`Diagram` (a ``graphviz.Digraph``).
 
     * Value nodes show label, ``data`` and ``grad`` (4 significant digits); Tensor nodes show label, shape, dtype
-      and a preview (tiny arrays in full, larger ones as norm/min/max). Each result has a small operation node
-      (``+``, ``×``, ``σ``, ``Σ w·x + b``; a constant operand shows beside the symbol, ``× 2``).
+      and their numbers: a tensor with at most ``cells`` elements along each of its (at most 2) axes as a table of
+      cells shaded blue (< 0), white (0), red (> 0), data and grad on their own scales — flow edges carrying such a
+      signal show its cells too; a larger one as norm, min, max and a histogram (``cells=0``: always). Each result
+      has a small operation node (``+``, ``×``, ``σ``, ``Σ w·x + b``; a constant operand shows beside it, ``× 2``).
     * Colours by role (:data:`COLORS`): inputs (leaves that are data), parameters (leaves labelled W…, w…, b…, U…,
       u…, or passed in ``params``/``model``), intermediates, and the output; ``legend=True`` adds a key.
     * ``model`` (an ``nn.Module``): its parameters are parameters, boxed per layer ("Layer 1: W⁽¹⁾, b⁽¹⁾") by
@@ -468,7 +511,8 @@ def draw(
 
         return collapsed(root, model=model, flow=flow, rankdir=rankdir, title=title)
     highlighted = _node_set(highlight, "highlight")
-    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
+    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
+                   cells=cells)
     return scene.diagram(flow=flow, highlight=highlighted, title=title)
 
 
@@ -480,9 +524,11 @@ def steps(
     params: Iterable[Any] | None = None,
     model: Any = None,
     legend: bool = True,
+    cells: int = _cells.DEFAULT_CELLS,
 ) -> list[Diagram]:
     """One diagram per backward step from ``root``: the node being processed outlined, the signals sent so far
     drawn and labelled, what is still to come greyed out (its labels kept invisibly so frames line up)."""
-    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
+    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
+                   cells=cells)
     total = len(scene.trace.steps)
     return [scene.diagram(flow=True, frame=k, title=f"backward step {k + 1} of {total}") for k in range(total)]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write, check_target
+from .cells import DEFAULT_CELLS
 from .diagram import Diagram, _html, _Scene
 
 
@@ -82,8 +83,10 @@ class BackpropPlayer:
         params: Iterable[Any] | None = None,
         model: Any = None,
         legend: bool = True,
+        cells: int = DEFAULT_CELLS,
     ) -> None:
-        self._scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend)
+        self._scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
+                             cells=cells)
         total = len(self._scene.trace.steps)
         self.frames: list[Diagram] = [
             self._scene.diagram(flow=True, frame=k, title="after the forward pass" if k < 0 else

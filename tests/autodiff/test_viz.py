@@ -342,8 +342,9 @@ def tensor_net() -> tuple[FakeTensor, FakeTensor, FakeTensor]:
 
 
 def test_tensor_nodes_show_shape_dtype_and_a_preview():
+    """With ``cells=0`` (issue 11 §3 draws tensors that fit as cells by default: tests/autodiff/test_viz_cells.py)."""
     s, W, x = tensor_net()
-    dot = Dot(viz.draw(s).source)
+    dot = Dot(viz.draw(s, cells=0).source)
     texts = {text_of(v["label"]).split()[0]: text_of(v["label"]) for v in dot.values().values()}
     norm = np.linalg.norm(W.data)
     assert texts["W"] == f"W (3, 4) float64 ‖·‖ {norm:.4g} min 0 max 1.1 grad None"
@@ -354,7 +355,7 @@ def test_tensor_nodes_show_shape_dtype_and_a_preview():
 
 def test_tensor_flow_edges_show_shape_and_norm():
     s, W, x = tensor_net()
-    dot = Dot(viz.draw(s, flow=True).source)
+    dot = Dot(viz.draw(s, flow=True, cells=0).source)
     w_id = dot.node_named("W")[0]
     (tail,) = [t for t, h, _ in dot.edges if h == w_id]
     expected = np.linalg.norm(np.outer(np.ones(3), x.data))
