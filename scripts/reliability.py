@@ -13,7 +13,7 @@ Not part of the unit suite (the unit tests hold one case of each); slow on purpo
 * **closed pipe** — ``graph`` and ``demo`` into a pipe whose reader has gone and into ``| head -1``: exit 0, no
   traceback, every file written;
 * **three encodings** — ``graph``, ``demo`` and every notebook source under ``PYTHONIOENCODING=ascii``,
-  ``LC_ALL=C PYTHONUTF8=0`` and cp1252: exit 0, no traceback, nothing reported FAILED.
+  ``LC_ALL=C PYTHONUTF8=0`` and cp1252: exit 0, no traceback, no demo step reported FAILED.
 
     python scripts/reliability.py [--kills 150] [--races 40] [--no-notebooks]
 
@@ -320,7 +320,9 @@ def encodings(notebooks: bool) -> Check:
                 result = subprocess.run(argv, cwd=tmp, env=env, capture_output=True, timeout=600)
                 check.cases += 1
                 out, err = result.stdout.decode("latin-1"), result.stderr.decode("latin-1")
-                if result.returncode != 0 or "Traceback" in err or re.search(r"\bFAILED\b", out):
+                # the demo's steps all pass; the notebooks show failing gradchecks on purpose
+                reports_failure = not label.startswith("notebook") and re.search(r"\bFAILED\b", out)
+                if result.returncode != 0 or "Traceback" in err or reports_failure:
                     check.fail(f"{label} under {console}: exit {result.returncode}, {(err or out)[-300:]!r}")
     return check
 

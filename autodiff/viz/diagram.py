@@ -167,6 +167,15 @@ class _Scene:
         return kept
 
     @property
+    def total(self) -> int:
+        """How many backward steps the walk has (one frame each, after the forward-pass frame)."""
+        return len(self.trace.steps)
+
+    def frame(self, index: int, title: str | None = None) -> Diagram:
+        """Backward step ``index`` drawn (−1: the graph after the forward pass)."""
+        return self.diagram(flow=True, frame=index, title=title)
+
+    @property
     def trace(self) -> _Trace:
         if self._trace is None:
             self._trace = _trace(self.root, self.order, self.names)
@@ -215,7 +224,7 @@ class _Scene:
 
         if _is_array(data):
             rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
-            rows += self._array_rows(data, text=COLORS["greyed_text"] if greyed else None)
+            rows += self._array_rows(data, text=COLORS["greyed_text"] if greyed else None, hidden=greyed)
             if grad is None:
                 rows.append(colored("grad None"))
             else:
@@ -415,9 +424,15 @@ class _Scene:
 
     # ---- captions --------------------------------------------------------------------------------------------
     def sent(self, edge: FlowEdge) -> str:
-        """A signal in words; a tensor edge also says it in the notes' notation (``δ⁽²⁾·a⁽¹⁾ᵀ = a (2, 4) …``)."""
+        """A signal in words; a tensor edge also says it in the notes' notation (``δ⁽²⁾·a⁽¹⁾ᵀ = a (2, 4) …``),
+        naming it δ⁽ᵏ⁾ when it is the whole signal of z⁽ᵏ⁾ (``δ⁽²⁾ = σ'(z⁽²⁾) ∘ (δ⁽³⁾·W⁽²⁾) = …``)."""
         words = _signal_words(edge.signal)
-        return f"{edge.symbol} = {words}" if edge.local_grad is None and edge.symbol else words
+        if edge.local_grad is not None or not edge.symbol:
+            return words
+        delta = _delta_name(self.names.get(id(edge.parent)))
+        if delta and edge.symbol != delta and self.trace.incoming[id(edge.parent)] == 1:
+            return f"{delta} = {edge.symbol} = {words}"
+        return f"{edge.symbol} = {words}"
 
     def caption(self, index: int) -> str:
         """Step ``index`` in words (−1: the moment before backpropagation starts)."""
@@ -525,10 +540,23 @@ def steps(
     model: Any = None,
     legend: bool = True,
     cells: int = _cells.DEFAULT_CELLS,
+    collapse: bool = False,
 ) -> list[Diagram]:
     """One diagram per backward step from ``root``: the node being processed outlined, the signals sent so far
-    drawn and labelled, what is still to come greyed out (its labels kept invisibly so frames line up)."""
-    scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                   cells=cells)
-    total = len(scene.trace.steps)
-    return [scene.diagram(flow=True, frame=k, title=f"backward step {k + 1} of {total}") for k in range(total)]
+    drawn and labelled, what is still to come greyed out (its labels kept invisibly so frames line up).
+
+    ``collapse=True``: one diagram per layer of the layer-level view (see :func:`draw`), in the order the layers
+    finish their backward work: the output, the top layer, …, the first layer.
+    """
+    scene = _scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
+                   cells=cells, collapse=collapse)
+    return [scene.frame(k, f"backward step {k + 1} of {scene.total}") for k in range(scene.total)]
+
+
+def _scene(root: Any, *, collapse: bool, model: Any, rankdir: str, **options: Any) -> Any:
+    """The scene that frames are drawn from: nodes one by one, or (``collapse``) layers."""
+    if collapse:
+        from .layers import _LayerScene
+
+        return _LayerScene(root, model=model, rankdir=rankdir)
+    return _Scene(root, model=model, rankdir=rankdir, **options)

@@ -33,6 +33,7 @@ from .naming import (
     _model_groups,
     _names,
     _norm,
+    _signal_words,
 )
 
 _INPUT, _OUTPUT, _LOOKUP_KEY = "input", "output", "lookup"
@@ -127,60 +128,119 @@ def _layer_formula(k: int, members: list[Any], names: dict[int, str]) -> str:
     return f"z⁽{up}⁾ = {inner}"
 
 
+class _LayerScene:
+    """The groups of one graph (layers, parameters, input, output) and the signals crossing between them.
+
+    ``diagram()`` draws the whole view; ``diagram(frame=j)`` draws step j of the layer-by-layer walk, where step j
+    is the j-th group to finish its backward work (the output first, then the top layer, …): the signals it and the
+    groups before it sent are drawn, the rest greyed with their labels kept invisibly so the frames line up.
+    """
+
+    def __init__(self, root: Any, *, model: Any = None, flow: bool = True, rankdir: str = "LR") -> None:
+        order = graph.topological_order(root)
+        names = _names(order)
+        is_tensor = _is_array(root.data)
+        if model is not None and not is_tensor:
+            group, titles = _scalar_groups(order, model, root)
+        elif is_tensor:
+            group, titles = _tensor_groups(order, names, root), {}
+        else:
+            raise ValueError("collapse=True on a scalar graph needs model= (the nn.Module whose layers to draw)")
+        self.order, self.group, self.rankdir = order, group, rankdir
+        self.groups: dict[str, _Group] = {}
+        for node in order:
+            key = group[id(node)]
+            if key not in self.groups:
+                self.groups[key] = _Group(key, _group_title(key, node, names, titles), _group_role(key))
+            self.groups[key].members.append(node)
+        for key, g in self.groups.items():
+            k = _layer_number(key, g.title)
+            if k is not None and g.role == "intermediate":
+                g.formula = _layer_formula(k, g.members, names)
+        self.trace = _trace(root, order, names) if flow else None
+        self.crossings: dict[tuple[str, str], list[Any]] = {}  # (sending group, receiving group) → its edges
+        for edge in self.trace.edges if self.trace else ():
+            a, b = group[id(edge.child)], group[id(edge.parent)]
+            if a != b:
+                self.crossings.setdefault((a, b), []).append(edge)
+        finish: dict[str, int] = {}
+        for (sender, _), edges in self.crossings.items():
+            finish[sender] = max(finish.get(sender, -1), *(e.step for e in edges))
+        self.walk: list[str] = sorted(finish, key=finish.__getitem__)
+        """The sending groups in the order they finish: one frame each."""
+
+    @property
+    def total(self) -> int:
+        return len(self.walk)
+
+    def frame(self, index: int, title: str | None = None):
+        """Step ``index`` of the layer walk drawn (−1: before it starts)."""
+        return self.diagram(frame=index, title=title)
+
+    def diagram(self, *, frame: int | None = None, title: str | None = None):
+        """The DOT graph: the whole view, or (``frame``) one step of the layer walk (−1: before it starts)."""
+        from .diagram import Diagram  # the Digraph subclass that saves itself
+
+        dot = Diagram(name="layers", graph_attr={"rankdir": self.rankdir, "fontname": "Helvetica", "nodesep": "0.35"},
+                      node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "style": "rounded,filled"},
+                      edge_attr={"fontname": "Helvetica", "fontsize": "10"})  # fmt: skip
+        if title:
+            dot.attr(label=title, labelloc="t", fontsize="13")
+        done = set(self.walk if frame is None else self.walk[: frame + 1])
+        current = self.walk[frame] if frame is not None and 0 <= frame < len(self.walk) else None
+        gid = {key: f"g{i}" for i, key in enumerate(self.groups)}
+        for key, g in self.groups.items():
+            attrs = {"fillcolor": COLORS[g.role]}
+            if key == current:
+                attrs.update(penwidth="3", color=COLORS["current"])
+            dot.node(gid[key], label=f"<{_box_label(g, self.trace)}>", **attrs)
+        pairs = {(self.group[id(n)], self.group[id(p)]) for n in self.order for p in n._parents}
+        if self.trace is None:
+            for child_key, parent_key in sorted(pairs):
+                if child_key != parent_key:
+                    dot.edge(gid[parent_key], gid[child_key], color=COLORS["forward"])
+            return dot
+        for (child_key, parent_key), edges in self.crossings.items():
+            sent = child_key in done
+            color = COLORS["current"] if child_key == current else COLORS["flow"] if sent else COLORS["future"]
+            dot.edge(gid[child_key], gid[parent_key], label=f"<{_crossing_label(edges, hidden=not sent)}>",
+                     color=color, fontcolor=COLORS["flow"], penwidth="2.4" if child_key == current else "1.6")
+        for child_key, parent_key in sorted(pairs):
+            if child_key != parent_key and (child_key, parent_key) not in self.crossings:
+                dot.edge(gid[parent_key], gid[child_key], color=COLORS["future"], style="dashed")  # constant
+        return dot
+
+    def caption(self, frame: int) -> str:
+        """Step ``frame`` of the layer walk in words (−1: before it starts)."""
+        if frame < 0:
+            return ("The forward pass is done: every layer holds its activations. Backpropagation walks back one "
+                    "layer at a time: each layer receives its error signal, multiplies it by its local derivatives "
+                    "and sends δ down to the layer below and the gradient shares to its own parameters.")
+        key = self.walk[frame]
+        g = self.groups[key]
+        received = [e for (a, b), edges in self.crossings.items() if b == key for e in edges]
+        what = (f"receives {_signal_words(_total(received))}" if received else "starts with the signal 1")
+        parts = []
+        for (a, b), edges in self.crossings.items():
+            if a == key:
+                symbols = {e.symbol for e in edges if e.symbol}
+                words = _signal_words(_total(edges))
+                parts.append(f"{next(iter(symbols)) + ' = ' if len(symbols) == 1 else ''}{words} "
+                             f"to {self.groups[b].title}")
+        return f"Step {frame + 1} of {self.total}: {g.title} {what} and sends " + "; ".join(parts) + "."
+
+
+def _total(edges: list[Any]) -> Any:
+    """The sum of the signals of several edges (all into one group, or all out of one)."""
+    signals = [np.asarray(e.signal, dtype=float) for e in edges]
+    if len({s.shape for s in signals}) == 1:
+        return sum(signals[1:], signals[0])
+    return np.sqrt(sum(_norm(s) ** 2 for s in signals))
+
+
 def collapsed(root: Any, *, model: Any = None, flow: bool = True, rankdir: str = "LR", title: str | None = None):
     """The layer-level diagram of ``root``'s graph (see the module docstring); a :class:`~autodiff.viz.Diagram`."""
-    from .diagram import Diagram  # the Digraph subclass that saves itself
-
-    order = graph.topological_order(root)
-    names = _names(order)
-    is_tensor = _is_array(root.data)
-    if model is not None and not is_tensor:
-        group, titles = _scalar_groups(order, model, root)
-    elif is_tensor:
-        group, titles = _tensor_groups(order, names, root), {}
-    else:
-        raise ValueError("collapse=True on a scalar graph needs model= (the nn.Module whose layers to draw)")
-    groups: dict[str, _Group] = {}
-    for node in order:
-        key = group[id(node)]
-        if key not in groups:
-            groups[key] = _Group(key, _group_title(key, node, names, titles), _group_role(key))
-        groups[key].members.append(node)
-    for key, g in groups.items():
-        k = _layer_number(key, g.title)
-        if k is not None and g.role == "intermediate":
-            g.formula = _layer_formula(k, g.members, names)
-    trace = _trace(root, order, names) if flow else None
-
-    dot = Diagram(name="layers", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.35"},
-                  node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "style": "rounded,filled"},
-                  edge_attr={"fontname": "Helvetica", "fontsize": "10"})  # fmt: skip
-    if title:
-        dot.attr(label=title, labelloc="t", fontsize="13")
-    gid = {key: f"g{i}" for i, key in enumerate(groups)}
-    for key, g in groups.items():
-        dot.node(gid[key], label=f"<{_box_label(g, trace)}>", fillcolor=COLORS[g.role])
-    crossings: dict[tuple[str, str], list[Any]] = {}
-    if trace is None:
-        for node in order:
-            for parent in node._parents:
-                a, b = group[id(parent)], group[id(node)]
-                if a != b:
-                    crossings.setdefault((b, a), [])
-        for child_key, parent_key in crossings:
-            dot.edge(gid[parent_key], gid[child_key], color=COLORS["forward"])
-        return dot
-    for edge in trace.edges:
-        a, b = group[id(edge.child)], group[id(edge.parent)]
-        if a != b:
-            crossings.setdefault((a, b), []).append(edge)
-    for (child_key, parent_key), edges in crossings.items():
-        dot.edge(gid[child_key], gid[parent_key], label=f"<{_crossing_label(edges)}>", color=COLORS["flow"],
-                 fontcolor=COLORS["flow"], penwidth="1.6")  # fmt: skip
-    for (child_key, parent_key) in {(group[id(n)], group[id(p)]) for n in order for p in n._parents}:
-        if child_key != parent_key and (child_key, parent_key) not in crossings:
-            dot.edge(gid[parent_key], gid[child_key], color=COLORS["future"], style="dashed")  # no signal: constant
-    return dot
+    return _LayerScene(root, model=model, flow=flow, rankdir=rankdir).diagram(title=title)
 
 
 def _layer_number(key: str, title: str) -> int | None:
@@ -228,8 +288,9 @@ def _box_label(g: _Group, trace: Any) -> str:
     return "<br/>".join(rows)
 
 
-def _crossing_label(edges: list[Any]) -> str:
-    """The signal crossing from one group to another: the formula when one edge carries it, and its size."""
+def _crossing_label(edges: list[Any], *, hidden: bool = False) -> str:
+    """The signal crossing from one group to another: the formula when one edge carries it, and its size
+    (``hidden``: the same text, invisible, so a frame keeps the layout of the frames after it)."""
     symbols = {e.symbol for e in edges if e.symbol}
     signals = [np.asarray(e.signal, dtype=float) for e in edges]
     if len(edges) == 1:
@@ -239,4 +300,5 @@ def _crossing_label(edges: list[Any]) -> str:
     else:
         text = f"{len(edges)} signals, ‖·‖={_fmt(float(np.sqrt(sum(_norm(s) ** 2 for s in signals))))}"
     head = next(iter(symbols)) if len(symbols) == 1 else ""
-    return "<br/>".join(html.escape(t) for t in (head, text) if t)
+    body = "<br/>".join(html.escape(t) for t in (head, text) if t)
+    return f'<font color="transparent">{body}</font>' if hidden else body

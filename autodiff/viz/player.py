@@ -10,7 +10,7 @@ from typing import Any
 
 from ..fileio import atomic_write, check_target
 from .cells import DEFAULT_CELLS
-from .diagram import Diagram, _html, _Scene
+from .diagram import Diagram, _html, _scene
 
 
 def _svg_body(svg: str) -> str:
@@ -67,7 +67,8 @@ _PLAYER_JS = """
 class BackpropPlayer:
     """Step through backpropagation in a browser or notebook: Prev/Next buttons, a slider, a caption per step.
 
-    Frame 0 is the graph after the forward pass; frame k is backward step k (see :func:`steps`). Each caption
+    Frame 0 is the graph after the forward pass; frame k is backward step k (see :func:`steps`); with
+    ``collapse=True`` the frames are the layer-level view (see :func:`draw`), one per layer. Each caption
     says in words what the step does ("z₁⁽²⁾ receives 0.31, multiplies it by σ'(z₁⁽²⁾) = 0.25 and sends 0.078 to
     …"). The page is self-contained — inline SVG (rendered by ``dot -Tsvg``), plain HTML and a little JavaScript, no
     widget library — so it works in Jupyter (``_repr_html_``), in a notebook exported to HTML, and as a file
@@ -84,13 +85,13 @@ class BackpropPlayer:
         model: Any = None,
         legend: bool = True,
         cells: int = DEFAULT_CELLS,
+        collapse: bool = False,
     ) -> None:
-        self._scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                             cells=cells)
-        total = len(self._scene.trace.steps)
+        self._scene = _scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
+                             cells=cells, collapse=collapse)
+        total = self._scene.total
         self.frames: list[Diagram] = [
-            self._scene.diagram(flow=True, frame=k, title="after the forward pass" if k < 0 else
-                                f"backward step {k + 1} of {total}")
+            self._scene.frame(k, "after the forward pass" if k < 0 else f"backward step {k + 1} of {total}")
             for k in range(-1, total)
         ]
         """The diagrams: frame 0 before backpropagation, then one per step."""

@@ -123,3 +123,43 @@ def test_next_prev_and_slider_change_the_frame_and_caption(page_of, tmp_path):
     assert end["shown"] == [6] and end["caption"] == player.captions[6] and end["nextDisabled"]
     assert "is a leaf" in end["caption"]
     assert page_of.errors == []
+
+
+def test_a_tensor_graph_steps_in_vectorized_notation_with_cells_filling_in(page_of, tmp_path):
+    """Issue 11 §5: the player on the §6 network built from Tensors (nn.Sequential of Linear and Sigmoid)."""
+    import numpy as np
+
+    import nn
+    from autodiff import Tensor
+
+    net = nn.Sequential(nn.Linear(4, 2, seed=3), nn.Sigmoid(), nn.Linear(2, 1, seed=4))
+    s = net(Tensor(np.random.default_rng(0).standard_normal((1, 4)))).sum()
+    player = viz.BackpropPlayer(s, model=net)
+    page = page_of(player.save(tmp_path / "tensor-player.html"))
+
+    start = _visible(page)
+    assert start["frames"] == len(player) and start["shown"] == [0]
+    page.click("text=Next ▶")
+    page.click("text=Next ▶")
+    step = _visible(page)
+    assert step["shown"] == [2] and step["caption"] == player.captions[2] != start["caption"]
+    assert step["counter"] == f"3 / {len(player)}"
+    assert any("δ⁽²⁾" in c and "σ'(z⁽²⁾)" in c for c in player.captions)  # vectorized notation, not shapes only
+    assert any("δ⁽²⁾ᵀ·a⁽¹⁾" in c for c in player.captions)  # the share sent to W⁽¹⁾
+
+    def shaded_cells() -> int:  # the numbers of a frame drawn on a coloured (not white, not hidden) cell
+        return page.evaluate("""() => {
+            const shown = [...document.querySelectorAll('.ef-frame')].find(f => f.style.display !== 'none');
+            return [...shown.querySelectorAll('polygon')].filter(p => {
+                const fill = p.getAttribute('fill') || '';
+                return /^#[0-9a-f]{6}$/.test(fill) && fill !== '#ffffff' && /^#(e|f|d|c|b|a|9|8)/.test(fill)
+                    && !['#f4f4f4', '#ffe3b3', '#cfe2ff', '#c9f0c5', '#f7f7f7', '#fafafa', '#d0d0d0'].includes(fill);
+            }).length;
+        }""")
+
+    page.locator(".ef-slider").fill("0")
+    before = shaded_cells()
+    page.locator(".ef-slider").fill(str(len(player) - 1))
+    after = shaded_cells()
+    assert after >= before + 16  # the data and gradient cells filled in as the pass reached their nodes
+    assert page_of.errors == []

@@ -106,8 +106,9 @@ def test_the_player_fills_in_a_nodes_grad_cells_when_the_pass_reaches_it():
     dot_first, dot_last = Dot(frames[0].source), Dot(frames[-1].source)
     first = dot_first.node_named("W⁽¹⁾")[1]["label"]
     last = dot_last.node_named("W⁽¹⁾")[1]["label"]
-    assert len(shades(first)) == 8  # data shaded, grad cells present but hidden in the node's fill colour
+    assert shades(first) == []  # not reached: greyed numbers, grad cells in place but hidden in the fill colour
     assert first.count(f'<font color="{viz.COLORS["greyed_fill"]}">') >= 8
+    assert first.count(f'<font color="{viz.COLORS["greyed_text"]}">') >= 8
     assert len(shades(last)) == 16
 
 
