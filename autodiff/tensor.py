@@ -763,6 +763,46 @@ class Tensor(Operators):
 
         return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",))
 
+    # ---- precision (last in the class: the method names float/bool shadow the builtins in the class body) ----------
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor as ``dtype`` (float64, float32, int64 or bool), as PyTorch's ``t.to(torch.float32)``.
+
+        Already ``dtype``: the tensor itself. Float → float: the share sent back is the signal cast to the source's
+        precision (∂y/∂x = 1). To int64 or bool: a new tensor outside the graph (integers carry no gradient).
+        """
+        from .creation import _dtype
+
+        target = _dtype(dtype, "to")
+        if target is None:
+            raise TypeError("to(dtype): give a dtype (float64, float32, int64 or bool), got None")
+        if target == self._data.dtype:
+            return self
+        data = self._data.astype(target)
+        if target.kind != "f":
+            return _make(data, "", (), ())
+        source = self._data.dtype
+        return _make(data, "to", (self,), (lambda g: g.astype(source),), saves=False, formulas=("{δ}",))
+
+    def double(self) -> Tensor:
+        """``to(float64)``."""
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        """``to(int64)``: class indices (outside the graph)."""
+        return self.to(np.int64)
+
+    def float(self) -> Tensor:
+        """``to(float32)``, as PyTorch's ``t.float()`` (``float(t)`` is still the Python number of a 1-element t)."""
+        return self.to(np.float32)
+
+    def bool(self) -> Tensor:
+        """``to(bool)``: a mask (outside the graph)."""
+        return self.to(np.bool_)
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists of numbers (``t.tolist()``, as PyTorch and NumPy)."""
+        return self._data.tolist()
+
 
 def _numpy_reduction(method: str) -> Callable[..., Any]:
     def call(t: Tensor, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **more: Any):

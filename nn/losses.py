@@ -108,10 +108,11 @@ def _relu(x: Any) -> Any:
 
 def _class_targets(targets: Any, batch: int | None, classes: int) -> np.ndarray:
     """Integer class indices in [0, classes), shape (batch,) (or () when ``batch`` is None), else a clear error."""
+    targets = index_targets(targets)
     if isinstance(targets, (Tensor, Value)):
         raise TypeError(
-            "cross_entropy targets must be integer class indices (an int or a numpy int array), not a "
-            f"{type(targets).__name__} (which holds floats)"
+            "cross_entropy targets must be integer class indices (an int, a numpy int array or an int64 Tensor), "
+            f"not a {type(targets).__name__} holding floats (use targets.long())"
         )
     array = np.asarray(targets)
     if array.dtype.kind not in "iu":

@@ -177,6 +177,38 @@ class Module:
     def parameters(self) -> list[Any]:
         return [p for _, p in self.named_parameters()]
 
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """Keep ``tensor`` as state that is not trained (PyTorch's buffers: BatchNorm's running statistics).
+
+        It becomes the attribute ``name``, is saved by :meth:`state_dict` / :meth:`save` and restored by
+        :meth:`load_state_dict` / :meth:`load` beside the parameters, and never appears in :meth:`parameters`.
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"register_buffer: name must be an attribute name, got {name!r}")
+        if tensor is not None and (not isinstance(tensor, Tensor) or tensor.requires_grad):
+            kind = "a parameter (requires_grad=True)" if is_parameter(tensor) else type(tensor).__name__
+            raise TypeError(f"register_buffer({name!r}): a buffer is a Tensor without requires_grad (or None), "
+                            f"got {kind}")
+        vars(self).setdefault("_buffer_names", [])
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        setattr(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` for this module's buffers, then its children's (``None`` ones skipped)."""
+        for module_name, module in self.named_modules(prefix):
+            for name in vars(module).get("_buffer_names", ()):
+                buffer = getattr(module, name)
+                if buffer is not None:
+                    yield _join(module_name, name), buffer
+
+    def buffers(self) -> list[Tensor]:
+        return [b for _, b in self.named_buffers()]
+
+    def _state_entries(self) -> dict[str, Any]:
+        """What :meth:`state_dict` holds, by name: the parameters, then the buffers."""
+        return {**dict(self.named_parameters()), **dict(self.named_buffers())}
+
     def num_parameters(self) -> int:
         """The number of trainable numbers (a ``Value`` counts 1, a ``Tensor`` its size)."""
         return sum(int(np.prod(_shape(p), dtype=np.int64)) for p in self.parameters())
@@ -235,8 +267,9 @@ class Module:
 
     # ---- state ------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """``{name: a copy of the parameter's array}``, in ``named_parameters`` order; a ``Value`` is a 0-d array."""
-        return {name: np.array(p.data, dtype=_dtype(p), copy=True) for name, p in self.named_parameters()}
+        """``{name: a copy of the array}`` for the parameters (``named_parameters`` order; a ``Value`` is a 0-d
+        array), then the buffers (``named_buffers``: e.g. BatchNorm's ``running_mean``), as PyTorch's keys."""
+        return {name: np.array(p.data, dtype=_dtype(p), copy=True) for name, p in self._state_entries().items()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy ``state_dict``'s arrays into the parameters (in place), after checking all of them.
@@ -248,7 +281,7 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict needs a mapping of name → array, got {type(state_dict).__name__}")
         _check_strict(strict)
-        params = dict(self.named_parameters())
+        params = self._state_entries()
         missing, unexpected = self._check_keys(params, state_dict, strict)
         staged = [(p, _checked_array(name, state_dict[name], p)) for name, p in params.items() if name in state_dict]
         for param, array in staged:  # nothing below can fail: every array is already the right shape and dtype
@@ -296,7 +329,7 @@ class Module:
         """
         _check_strict(strict)
         path = os.fspath(path)
-        params = dict(self.named_parameters())
+        params = self._state_entries()
         declared = {name: shape for name, (shape, _) in npz_layout(path).items()}
         _, unexpected = self._check_keys(params, declared, strict)
         for name, shape in declared.items():
@@ -326,6 +359,8 @@ def _checked_array(name: str, value: Any, param: Any) -> np.ndarray:
     expected = _shape(param)
     if array.shape != expected:
         raise StateDictError(f"{name!r}: shape mismatch: the model has {expected}, the state has {array.shape}")
+    if _dtype(param).kind in "iu" and array.dtype.kind == "f" and not np.all(np.mod(array, 1) == 0):
+        raise StateDictError(f"{name!r}: the model holds integers ({_dtype(param)}), the state has fractions")
     with np.errstate(over="ignore", invalid="ignore"):
         converted = array.astype(_dtype(param), copy=True)
     if np.any(np.isinf(converted) & np.isfinite(array)):

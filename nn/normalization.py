@@ -12,7 +12,8 @@ operations, so backprop differentiates through μ and σ² as well (the gradient
 * LayerNorm normalizes each example over its last dims (``normalized_shape``): no batch statistics, the same in
   training and evaluation.
 
-``running_mean``/``running_var`` are Tensors outside the graph (PyTorch's buffers).
+``running_mean``/``running_var``/``num_batches_tracked`` are buffers (:meth:`~nn.module.Module.register_buffer`):
+Tensors outside the graph, saved and loaded with the parameters under PyTorch's names.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import Tensor, tensor
 
 from .layers import _as_tensor
 from .module import Module, Parameter
@@ -76,12 +77,10 @@ class BatchNorm1d(Module):
         self.track_running_stats = _flag(track_running_stats, "BatchNorm1d(track_running_stats)")
         self.weight = Parameter(np.ones(self.num_features), label="γ") if self.affine else None
         self.bias = Parameter(np.zeros(self.num_features), label="β") if self.affine else None
-        if self.track_running_stats:
-            self.running_mean: Tensor | None = Tensor(np.zeros(self.num_features))
-            self.running_var: Tensor | None = Tensor(np.ones(self.num_features))
-            self.num_batches_tracked = 0
-        else:
-            self.running_mean = self.running_var = None
+        tracked = self.track_running_stats
+        self.register_buffer("running_mean", Tensor(np.zeros(self.num_features)) if tracked else None)
+        self.register_buffer("running_var", Tensor(np.ones(self.num_features)) if tracked else None)
+        self.register_buffer("num_batches_tracked", tensor(0) if tracked else None)  # int64
 
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x, "BatchNorm1d")
@@ -108,8 +107,8 @@ class BatchNorm1d(Module):
         return out
 
     def _update_running(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
-        self.num_batches_tracked += 1
-        m = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+        self.num_batches_tracked.data[...] += 1
+        m = 1.0 / int(self.num_batches_tracked) if self.momentum is None else self.momentum
         self.running_mean.data = (1 - m) * self.running_mean.data + m * mean
         self.running_var.data = (1 - m) * self.running_var.data + m * unbiased_var
 

@@ -397,4 +397,11 @@ NOT_OPS = {  # public members that are not differentiable operations
     "label",
     "op",
     "requires_grad",
+    # precision casts (∂y/∂x = 1, the share cast back): tests/autodiff/test_pytorch_spellings.py checks them
+    "to",
+    "float",
+    "double",
+    "long",
+    "bool",
+    "tolist",
 }

@@ -131,3 +131,41 @@ def test_repeat_is_numpy_tile_and_its_gradient_counts_copies(rows, cols, reps):
 
 def test_maximum_accepts_a_tensor_through_max():
     assert ad.maximum(Tensor([1.0]), 2.0).item() == Tensor([1.0]).max(Tensor([2.0])).item() == 2.0
+
+
+# ---- precision casts: t.to(dtype), float(), double(), long(), bool(), tolist() -------------------------------------
+# torch 2.13, float64: x = tensor([0.5, -1.5, 2.0], dtype=float64, requires_grad=True); y = x.float();
+# (y ** 3).sum().backward() → y.dtype float32, x.grad dtype float64 = 3·x² = [0.75, 6.75, 12.0]
+def test_a_float_cast_passes_the_gradient_back_in_the_source_precision():
+    x = Tensor([0.5, -1.5, 2.0], requires_grad=True)
+    y = x.float()
+    assert y.dtype == np.float32 and y.requires_grad and y.grad_fn == "to"
+    (y**3).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad, [0.75, 6.75, 12.0])
+    x32 = Tensor(np.array([0.25, 3.0], dtype=np.float32), requires_grad=True)
+    (x32.double() * Tensor([2.0, -1.0])).sum().backward()
+    assert x32.grad.dtype == np.float32 and x32.grad.tolist() == [2.0, -1.0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(-3, 3), min_size=1, max_size=6))
+def test_the_cast_gradient_agrees_with_numeric_differences(values):
+    x0 = np.array(values)
+    analytic = ad.Tensor(x0, requires_grad=True)
+    (analytic.float().tanh().double() * 3.0).sum().backward()
+    numeric = ad.numerical_grad(lambda t: (t.float().tanh().double() * 3.0).sum(), [Tensor(x0)], eps=1e-2)[0]
+    np.testing.assert_allclose(analytic.grad, numeric, rtol=2e-3, atol=2e-3)
+
+
+def test_casts_to_integers_and_bools_leave_the_graph_and_same_dtype_is_the_tensor_itself():
+    x = Tensor([0.7, -1.2, 2.0], requires_grad=True)
+    assert x.to(ad.float64) is x and x.double() is x
+    i, b = x.long(), (x > 0).to(ad.float64)
+    assert i.dtype == np.int64 and i.tolist() == [0, -1, 2] and not i.requires_grad  # truncation, as PyTorch
+    assert b.dtype == np.float64 and b.tolist() == [1.0, 0.0, 1.0]
+    assert x.bool().tolist() == [True, True, True] and not x.bool().requires_grad
+    with pytest.raises(TypeError, match="not supported"):
+        x.to(np.complex128)
+    with pytest.raises(TypeError, match="give a dtype"):
+        x.to(None)

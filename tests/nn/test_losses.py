@@ -193,3 +193,15 @@ def test_bce_errors():
 def test_values_and_tensors_do_not_mix():
     with pytest.raises(TypeError, match="cannot mix Values with Tensors"):
         mse_loss(Tensor([1.0]), [Value(1.0)])
+
+
+def test_cross_entropy_takes_int64_tensor_targets_as_pytorch_and_refuses_float_ones_naming_long():
+    import autodiff as ad
+
+    logits = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    from_array = cross_entropy(logits, np.array([0, 2, 1, 1]))
+    from_tensor = cross_entropy(logits, ad.tensor([0, 2, 1, 1]))
+    assert from_tensor.item() == from_array.item()
+    with pytest.raises(TypeError, match=r"use targets.long\(\)"):
+        cross_entropy(logits, Tensor([0.0, 2.0, 1.0, 1.0]))
+    assert cross_entropy(logits, Tensor([0.0, 2.0, 1.0, 1.0]).long()).item() == from_array.item()

@@ -75,3 +75,62 @@ def test_batchnorm_3d_input_and_layernorm():
     assert gradcheck(lambda x, w, b: (ln(x) * g).sum(), [x, ln.weight, ln.bias])
     with pytest.raises(ValueError, match="last dims"):
         nn.LayerNorm(5)(Tensor(X))
+
+
+# ---- buffers: the running statistics are state, saved and loaded with the parameters ------------------------------
+def _trained_bn(seed: int = 0):
+    bn = nn.BatchNorm1d(3)
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        bn(Tensor(rng.standard_normal((8, 3)) * 2 + 1))
+    return bn
+
+
+def test_state_dict_holds_the_running_statistics_under_pytorchs_keys():
+    bn = _trained_bn()
+    # torch 2.13: list(nn.BatchNorm1d(3).state_dict()) == the five keys below, in this order
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert bn.state_dict()["num_batches_tracked"].dtype == np.int64 and bn.state_dict()["num_batches_tracked"] == 3
+    assert [p for p in bn.parameters()] == [bn.weight, bn.bias]  # buffers are never trained
+    net = nn.Sequential(nn.Linear(3, 3, seed=0), nn.BatchNorm1d(3))
+    assert [n for n, _ in net.named_buffers()] == ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
+
+
+def test_a_saved_and_loaded_batchnorm_evaluates_exactly_as_the_original(tmp_path):
+    bn = _trained_bn()
+    bn.save(tmp_path / "bn.npz")
+    fresh = nn.BatchNorm1d(3)
+    fresh.load(tmp_path / "bn.npz")
+    x = Tensor(np.random.default_rng(5).standard_normal((4, 3)))
+    np.testing.assert_array_equal(fresh.eval()(x).data, bn.eval()(x).data)
+    assert int(fresh.num_batches_tracked) == 3
+    other = nn.BatchNorm1d(3)
+    other.load_state_dict(bn.state_dict())
+    np.testing.assert_array_equal(other.running_var.data, bn.running_var.data)
+
+
+def test_loading_bad_buffers_is_refused_and_changes_nothing():
+    bn = _trained_bn()
+    before = bn.state_dict()
+    state = dict(before, num_batches_tracked=np.array(2.5))
+    with pytest.raises(nn.StateDictError, match="num_batches_tracked.*integers"):
+        bn.load_state_dict(state)
+    state = dict(before, running_mean=np.zeros(4))
+    with pytest.raises(nn.StateDictError, match="running_mean.*shape mismatch"):
+        bn.load_state_dict(state)
+    missing = {k: v for k, v in before.items() if k != "running_var"}
+    with pytest.raises(nn.StateDictError, match="missing key.*running_var"):
+        bn.load_state_dict(missing)
+    for key, value in bn.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_register_buffer_refuses_parameters_and_non_tensors():
+    module = nn.Linear(2, 2, seed=0)
+    with pytest.raises(TypeError, match="a parameter"):
+        module.register_buffer("w2", Tensor([1.0], requires_grad=True))
+    with pytest.raises(TypeError, match="got list"):
+        module.register_buffer("stats", [1.0])
+    module.register_buffer("stats", Tensor([1.0, 2.0]))
+    assert "stats" in module.state_dict() and all(p is not module.stats for p in module.parameters())
+    assert not nn.BatchNorm1d(2, track_running_stats=False).buffers()
