@@ -44,7 +44,7 @@ from .creation import (
     zeros_like,
 )
 from .function import Function, FunctionCtx
-from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
+from .gradcheck import Comparison, GradcheckReport, GradcheckRow, cmp, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import (
@@ -98,6 +98,8 @@ __all__ = [
     "is_grad_enabled",
     "numerical_grad",
     "gradcheck",
+    "cmp",
+    "Comparison",
     "GradcheckReport",
     "GradcheckRow",
     "Function",

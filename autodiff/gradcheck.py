@@ -18,13 +18,15 @@ import numbers
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .graph import no_grad, topological_order
+from .tensor import Tensor
+from .value import Value
 
-__all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "GradcheckRow"]
+__all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "GradcheckRow", "cmp", "Comparison"]
 
 
 _INPUTS = "a Value or Tensor, a list of them, a dict {name: node} or (name, node) pairs"
@@ -358,3 +360,52 @@ def _restore(node: Any, original: np.ndarray) -> None:
     else:
         node.data = float(original)
 
+
+
+# ---- the homework check: a hand-derived gradient against the engine's --------------------------------------------
+class Comparison(NamedTuple):
+    """What :func:`cmp` found: ``exact`` (bitwise equal), ``close`` (``np.allclose``), the largest |difference|."""
+
+    name: str
+    exact: bool
+    close: bool
+    max_abs_diff: float
+
+    def __bool__(self) -> bool:
+        return self.close
+
+    def __str__(self) -> str:
+        return (f"{self.name:15s} | exact: {str(self.exact):5s} | approximate: {str(self.close):5s} | "
+                f"maxdiff: {self.max_abs_diff:.3g}")
+
+
+def cmp(name: str, manual: Any, node: Any, *, rtol: float = 1e-5, atol: float = 1e-8,
+        verbose: bool = True) -> Comparison:
+    """Compare a gradient derived by hand (``manual``, an array or number) with the engine's ``node.grad``.
+
+    Karpathy's ``cmp`` from the backprop-ninja lecture: exact (every element bitwise equal), approximate
+    (``np.allclose(manual, grad, rtol, atol)``) and the largest absolute difference; printed as one line (unless
+    ``verbose=False``) and returned as a :class:`Comparison` that is truthy when close. errorflow keeps every
+    interior node's ``.grad`` after ``backward()``, so any intermediate can be compared (no ``retain_grad``).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"cmp(name, manual, node): name must be a str, got {type(name).__name__}")
+    if not hasattr(node, "_parents"):
+        raise TypeError(f"cmp({name!r}): node must be a Value or Tensor (the engine's node), got {type(node).__name__}")
+    if node.grad is None:
+        raise ValueError(f"cmp({name!r}): the node has no .grad: run backward() on the loss first")
+    grad = np.asarray(node.grad, dtype=float)
+    if isinstance(manual, (Tensor, Value)):
+        manual = manual.data
+    try:
+        mine = np.asarray(manual, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"cmp({name!r}): the manual gradient must be numbers, got {type(manual).__name__}") from None
+    if mine.shape != grad.shape:
+        raise ValueError(f"cmp({name!r}): the manual gradient has shape {mine.shape}, the node's grad "
+                         f"{grad.shape}: one number per element of the node")  # fmt: skip
+    result = Comparison(name, bool(np.array_equal(mine, grad)), bool(np.allclose(mine, grad, rtol=rtol, atol=atol)),
+                        float(np.max(np.abs(mine - grad))) if mine.size else 0.0)  # fmt: skip
+    if verbose:
+        print(result)
+    return result

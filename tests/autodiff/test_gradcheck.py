@@ -294,3 +294,37 @@ def test_an_f_that_modifies_its_input_is_named_and_every_input_restored(fast):
     with pytest.raises(RuntimeError, match="f modified its input"):
         numerical_grad(f, [x])
     np.testing.assert_array_equal(x.data, before_x)
+
+
+# ---- cmp: a hand-derived gradient against the engine's (Karpathy's backprop-ninja helper) ---------------------------
+def test_cmp_reports_exact_close_and_the_largest_difference(capsys):
+    import autodiff as ad
+
+    x = ad.Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    same = ad.cmp("x", 2 * x.data, x)
+    assert same == ("x", True, True, 0.0) and same
+    assert capsys.readouterr().out == "x               | exact: True  | approximate: True  | maxdiff: 0\n"
+    near = ad.cmp("x", 2 * x.data + 1e-10, x, verbose=False)
+    assert not near.exact and near.close and near.max_abs_diff == pytest.approx(1e-10, rel=1e-3)
+    wrong = ad.cmp("x", x.data, x, verbose=False)  # forgot the factor 2
+    assert not wrong and wrong.max_abs_diff == 3.0
+    assert capsys.readouterr().out == ""
+    v = ad.Value(3.0)
+    (v * v).backward()
+    assert ad.cmp("v", 6.0, v, verbose=False).exact
+
+
+def test_cmp_names_what_is_wrong_with_its_arguments():
+    import autodiff as ad
+
+    x = ad.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="no .grad: run backward"):
+        ad.cmp("x", [0.0, 0.0], x)
+    (x * 2).sum().backward()
+    with pytest.raises(ValueError, match=r"shape \(3,\), the node's grad \(2,\)"):
+        ad.cmp("x", [1.0, 2.0, 3.0], x)
+    with pytest.raises(TypeError, match="must be a Value or Tensor"):
+        ad.cmp("x", [2.0, 2.0], np.zeros(2))
+    with pytest.raises(TypeError, match="must be numbers"):
+        ad.cmp("x", ["a", "b"], x)
