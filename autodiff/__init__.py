@@ -46,6 +46,7 @@ from .creation import (
 from .function import Function, FunctionCtx
 from .gradcheck import Comparison, GradcheckReport, GradcheckRow, cmp, gradcheck, numerical_grad
 from .graph import Step, backprop_steps, backward, enable_grad, is_grad_enabled, no_grad, topological_order
+from .higher import grad, gradgradcheck, hessian, hvp
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import (
     Tensor,
@@ -98,6 +99,10 @@ __all__ = [
     "is_grad_enabled",
     "numerical_grad",
     "gradcheck",
+    "gradgradcheck",
+    "grad",
+    "hvp",
+    "hessian",
     "cmp",
     "Comparison",
     "GradcheckReport",

@@ -148,7 +148,7 @@ class Tensor(Operators):
 
     __slots__ = (
         "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_vjps", "_saved_versions",
-        "_formulas",
+        "_formulas", "_ctx",
         "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # `ndarray + tensor` must come to Tensor.__radd__, not loop over elements
@@ -173,6 +173,7 @@ class Tensor(Operators):
         self._vjps: tuple[VJP | None, ...] = ()
         self._saved_versions: tuple[int, ...] | None = None
         self._formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+        self._ctx: Any = None
 
     @property
     def data(self) -> np.ndarray:
@@ -265,14 +266,23 @@ class Tensor(Operators):
             raise ValueError(f"backward(grad): grad has shape {seed.shape} but the output has shape {self.shape}")
         return seed.view()  # a view: no .grad ever takes the caller's array itself
 
-    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Backpropagate from this tensor: error signal 1 for a one-element tensor, else ``grad`` (same shape).
 
         ``retain_graph`` is accepted for PyTorch code and changes nothing: errorflow always keeps the graph (so a
-        diagram can be drawn after backward, and ``backward()`` may run again: leaf gradients then add up)."""
+        diagram can be drawn after backward, and ``backward()`` may run again: leaf gradients then add up).
+        ``create_graph=True`` records the backward pass: every ``.grad`` is then a Tensor with a graph of its own,
+        which can be differentiated again (:mod:`autodiff.higher`)."""
         if retain_graph is not None and not isinstance(retain_graph, bool):
             raise TypeError(f"backward(retain_graph=...) must be True, False or None, got {retain_graph!r:.40}")
-        graph.backward(self, self._seed(grad))
+        if not isinstance(create_graph, bool):
+            raise TypeError(f"backward(create_graph=...) must be True or False, got {create_graph!r:.40}")
+        seed = self._seed(grad)
+        if create_graph:
+            from .higher import backward_graph
+
+            return backward_graph(self, seed)
+        graph.backward(self, seed)
 
     def backward_steps(self, grad: Any = None) -> Iterator[graph.Step]:
         """The same pass as ``backward()``, one :class:`~autodiff.graph.Step` at a time."""
@@ -442,6 +452,27 @@ class Tensor(Operators):
     def __ge__(self, other: Any) -> Tensor:
         return _compare(np.greater_equal, self, other, ">=")
 
+    # logical operators on masks (bool tensors), as PyTorch: `(x > 0) & (x < 1)`, `~mask`
+    def __and__(self, other: Any) -> Tensor:
+        return _logical(np.logical_and, self, other, "&")
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Tensor:
+        return _logical(np.logical_or, self, other, "|")
+
+    __ror__ = __or__
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _logical(np.logical_xor, self, other, "^")
+
+    __rxor__ = __xor__
+
+    def __invert__(self) -> Tensor:
+        if self._data.dtype != np.bool_:
+            raise TypeError(f"~ needs a bool tensor (a mask such as x > 0), got dtype {self._data.dtype}")
+        return _make(~self._data, "", (), ())
+
     def any(self) -> Tensor:
         """A 0-d bool tensor: is any element non-zero? (``if (t > 0).any():`` works.)"""
         return _make(np.asarray(self._data.any()), "", (), ())
@@ -489,7 +520,7 @@ class Tensor(Operators):
         x = self._data
         out = x.sum(axis=axes, keepdims=keepdims)
         vjp = (lambda g: _expand_back(g, x.shape, axes, keepdims),)
-        return _make(out, "sum", (self,), vjp, saves=False, formulas=("{δ}·𝟙",))
+        return _make(out, "sum", (self,), vjp, saves=False, formulas=("{δ}·𝟙",), ctx=(axes, keepdims))
 
     def mean(
         self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None, keepdims: bool | None = None
@@ -503,7 +534,7 @@ class Tensor(Operators):
             raise ValueError(f"mean: reducing axis {axis!r} of an empty tensor of shape {x.shape}")
         out = x.mean(axis=axes, keepdims=keepdims)
         vjp = (lambda g: _expand_back(g / count, x.shape, axes, keepdims),)
-        return _make(out, "mean", (self,), vjp, saves=False, formulas=(f"{{δ}}·𝟙/{count}",))
+        return _make(out, "mean", (self,), vjp, saves=False, formulas=(f"{{δ}}·𝟙/{count}",), ctx=(axes, keepdims))
 
     def max(
         self, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None,
@@ -647,7 +678,8 @@ class Tensor(Operators):
         inverse = tuple(int(i) for i in np.argsort(dims))
         formula = "{δ}ᵀ" if dims == (1, 0) else f"permute{inverse}({{δ}})"
         vjp = (lambda g: g.transpose(inverse),)
-        return _make(self._data.transpose(dims), "transpose", (self,), vjp, saves=False, formulas=(formula,))
+        return _make(self._data.transpose(dims), "transpose", (self,), vjp, saves=False, formulas=(formula,),
+                     ctx=inverse)
 
     def transpose(self, dim0: int, dim1: int | None = None) -> Tensor:
         """Swap two axes, as PyTorch's ``transpose(dim0, dim1)`` (for a full reordering use ``permute``)."""
@@ -761,7 +793,8 @@ class Tensor(Operators):
             np.add.at(grad, index, g)
             return grad
 
-        return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",))
+        return _make(np.array(out, copy=True), "index", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",),
+                     ctx=index)
 
     # ---- precision (last in the class: the method names float/bool shadow the builtins in the class body) ----------
     def to(self, dtype: Any) -> Tensor:
@@ -889,12 +922,13 @@ _grad_mode = graph._grad_mode
 
 def _make(
     data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...], saves: bool = True,
-    formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = (),
+    formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = (), ctx: Any = None,
 ) -> Tensor:  # fmt: skip
     """A result node; it records its parents only while recording is on and some parent requires grad.
 
     ``saves``: the VJPs read the parents' arrays (or the result's) as they are now, so backward checks that no
-    ``.data`` was assigned since (``_version``). Ops whose VJPs need only shapes pass ``saves=False``."""
+    ``.data`` was assigned since (``_version``). Ops whose VJPs need only shapes pass ``saves=False``. ``ctx``: what
+    the op's second-order rule (:mod:`autodiff.higher`) needs besides the parents (axes, a constant operand…)."""
     out = _new_tensor(Tensor)
     out._data = data if type(data) is np.ndarray else np.asarray(data)
     out._version = 0
@@ -914,11 +948,12 @@ def _make(
         out._vjps = vjps
         out._saved_versions = tuple([p._version for p in parents]) if saves else None
         out._formulas = formulas
+        out._ctx = ctx
         if _anomaly_mode.enabled:
             on_create(out)
     else:
         out.requires_grad = False
-        out.op, out._parents, out._vjps, out._saved_versions, out._formulas = "", (), (), None, ()
+        out.op, out._parents, out._vjps, out._saved_versions, out._formulas, out._ctx = "", (), (), None, (), None
     return out
 
 
@@ -950,6 +985,18 @@ def _compare(compare: Callable[..., np.ndarray], t: Tensor, other: Any, symbol: 
     except ValueError:
         raise ValueError(f"{symbol}: shapes {t.shape} and {np.shape(y)} cannot be broadcast together") from None
     return _make(np.asarray(mask), "", (), ())
+
+
+def _logical(combine: Callable[..., np.ndarray], t: Tensor, other: Any, symbol: str) -> Tensor:
+    """``&``, ``|``, ``^`` of two masks (bool tensors, arrays or Python bools) as a bool tensor outside the graph."""
+    y = other._data if isinstance(other, Tensor) else np.asarray(other)
+    for operand in (t._data, y):
+        if operand.dtype != np.bool_:
+            raise TypeError(f"{symbol} combines bool masks (e.g. (x > 0) {symbol} (x < 1)), got dtype {operand.dtype}")
+    try:
+        return _make(np.asarray(combine(t._data, y)), "", (), ())
+    except ValueError:
+        raise ValueError(f"{symbol}: shapes {t.shape} and {y.shape} cannot be broadcast together") from None
 
 
 # ---- share formulas: each VJP's share in the notes' notation (see Tensor.share_formulas) ----------------------
@@ -1024,7 +1071,7 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     def formulas() -> tuple[str]:
         return (_times("{δ}", fill(rule.local, x="{0}", **_exponent_text(params))),)
 
-    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=formulas)
+    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=formulas, ctx=params or None)
 
 
 def _as_node(x: Any, op: str, dtype: Any = np.float64) -> Tensor:
@@ -1083,11 +1130,11 @@ def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     if a_node is None:
         vjp = _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet)
         return _make(out, rule.name, (b_node,), (vjp,), saves, formulas=lambda: (
-            _binary_formula(rule.local_b, _number_text(x), "{0}", b_node.shape, out.shape),))  # fmt: skip
+            _binary_formula(rule.local_b, _number_text(x), "{0}", b_node.shape, out.shape),), ctx=(0, x))  # fmt: skip
     if b_node is None:
         vjp = _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet)
         return _make(out, rule.name, (a_node,), (vjp,), saves, formulas=lambda: (
-            _binary_formula(rule.local_a, "{0}", _number_text(y), a_node.shape, out.shape),))  # fmt: skip
+            _binary_formula(rule.local_a, "{0}", _number_text(y), a_node.shape, out.shape),), ctx=(1, y))  # fmt: skip
     vjps = (
         _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),
         _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),
@@ -1299,7 +1346,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
     vjps = tuple(share(i) for i in range(len(parts)))
     formulas = tuple(f"{{δ}}[part {i + 1}]" for i in range(len(parts)))
-    return _make(out, "concat", tuple(parts), vjps, saves=False, formulas=formulas)
+    return _make(out, "concat", tuple(parts), vjps, saves=False, formulas=formulas, ctx=axis)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -1317,7 +1364,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
     vjps = tuple(share(i) for i in range(len(parts)))
     formulas = tuple(f"{{δ}}[{i}]" for i in range(len(parts)))
-    return _make(out, "stack", tuple(parts), vjps, saves=False, formulas=formulas)
+    return _make(out, "stack", tuple(parts), vjps, saves=False, formulas=formulas, ctx=axis)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -1376,6 +1423,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         ),
         saves=False,
         formulas=(_summed_back("{δ} ∘ mask", a.shape, out.shape), _summed_back("{δ} ∘ ¬mask", b.shape, out.shape)),
+        ctx=mask,
     )
 
 
@@ -1418,7 +1466,7 @@ def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     kept = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
     out = kept if keepdims else np.squeeze(kept, axis=axes)
     vjp = (lambda g: _expand_back(g, x.shape, axes, keepdims) * np.exp(x - kept),)
-    return _make(out, "logsumexp", (t,), vjp, formulas=("{δ}·softmax({0})",))
+    return _make(out, "logsumexp", (t,), vjp, formulas=("{δ}·softmax({0})",), ctx=(axes, keepdims))
 
 
 def softmax(t: Tensor, axis: int = -1) -> Tensor:
@@ -1428,7 +1476,7 @@ def softmax(t: Tensor, axis: int = -1) -> Tensor:
     e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     y = e / e.sum(axis=axes, keepdims=True)
     vjp = (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),)
-    return _make(y, "softmax", (t,), vjp, formulas=("{out} ∘ ({δ} − Σ {δ}∘{out})",))
+    return _make(y, "softmax", (t,), vjp, formulas=("{out} ∘ ({δ} − Σ {δ}∘{out})",), ctx=axes)
 
 
 def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
@@ -1459,7 +1507,7 @@ def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
 
     formula = f"{{δ}}·(softmax({{0}}) − y)/{n}" if n != 1 else "{δ}·(softmax({0}) − y)"
     loss = np.asarray(loss, dtype=x.dtype)
-    return _make(loss, "softmax_cross_entropy", (logits,), (vjp,), saves=False, formulas=(formula,))
+    return _make(loss, "softmax_cross_entropy", (logits,), (vjp,), saves=False, formulas=(formula,), ctx=y)
 
 
 def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
@@ -1469,4 +1517,4 @@ def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     shifted = x - np.max(x, axis=axes, keepdims=True)
     y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
     vjp = (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),)
-    return _make(y, "log_softmax", (t,), vjp, formulas=("{δ} − softmax({0})·Σ {δ}",))
+    return _make(y, "log_softmax", (t,), vjp, formulas=("{δ} − softmax({0})·Σ {δ}",), ctx=axes)

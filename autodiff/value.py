@@ -73,7 +73,7 @@ class Value(Operators):
     def const(self) -> tuple[int, float] | None:
         """For ``v + 1``, ``2 * v``, ``1 - v``: (operand position, the number); a constant is not a node.
         For ``v ** p``: ``(1, p)``, the exponent."""
-        return None if type(self._const) is _Partners else self._const
+        return None if type(self._const) in (_Partners, _Params) else self._const
 
     @property
     def partners(self) -> tuple[int | None, ...] | None:
@@ -111,8 +111,17 @@ class Value(Operators):
     def _combine(a: float, b: float) -> float:
         return a + b
 
-    def backward(self) -> None:
-        """Backpropagate from this value with error signal 1: fill ``.grad`` of everything it depends on."""
+    def backward(self, create_graph: bool = False) -> None:
+        """Backpropagate from this value with error signal 1: fill ``.grad`` of everything it depends on.
+
+        ``create_graph=True`` records the backward pass: every ``.grad`` is then a ``Value`` with a graph of its
+        own, which can be differentiated again (σ''(z), Newton's method; :mod:`autodiff.higher`)."""
+        if create_graph is not False:
+            if create_graph is not True:
+                raise TypeError(f"backward(create_graph=...) must be True or False, got {create_graph!r:.40}")
+            from .higher import backward_graph
+
+            return backward_graph(self)
         graph.backward(self, 1.0)
 
     def backward_steps(self) -> Iterator[graph.Step]:
@@ -203,7 +212,10 @@ def _unary(rule: UnaryRule, x: Value, **params: float) -> Value:
         y, local_grad = rule.value_and_grad(x.data, SCALAR, **params)
     except (ArithmeticError, ValueError):
         y, local_grad = on_arrays(rule.value_and_grad, x.data, **params)
-    const = (1, params["p"]) if "p" in params else None  # x ** p: the exponent, for diagrams
+    if "p" in params:
+        const = (1, params["p"])  # x ** p: the exponent, for diagrams
+    else:
+        const = _Params(params.items()) if params else None  # leaky_relu's k…, for the second-order rules
     return _node(y, rule.name, (x,), (local_grad,), const)
 
 
@@ -225,6 +237,12 @@ def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
 
 class _Partners(tuple):
     """The layout of a ``weighted_sum`` node (see :attr:`Value.partners`), kept where ``const`` lives."""
+
+    __slots__ = ()
+
+
+class _Params(tuple):
+    """A unary op's parameters as ``(name, value)`` pairs (``leaky_relu``'s k…), kept where ``const`` lives."""
 
     __slots__ = ()
 

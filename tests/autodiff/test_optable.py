@@ -181,6 +181,10 @@ def test_every_public_operation_has_a_table_entry():
             "enable_grad",
             "is_grad_enabled",
             "numerical_grad",
+            "grad",  # second-order tools: tests/autodiff/test_higher.py runs them over this table
+            "gradgradcheck",
+            "hvp",
+            "hessian",
             "cmp",  # compares a hand-derived gradient with .grad (tests/autodiff/test_gradcheck.py)
             "Comparison",
             "gradcheck",
