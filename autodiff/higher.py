@@ -259,8 +259,36 @@ _SHARES: dict[str, Callable[[Any, Any], list[Any]]] = {
     "softmax": lambda node, g: [node * (g - (g * node).sum(dim=node._ctx, keepdim=True))],
     "log_softmax": lambda node, g: [g - node.exp() * g.sum(dim=node._ctx, keepdim=True)],
     "softmax_cross_entropy": _softmax_cross_entropy_shares,
+    "max": lambda node, g: [_extremum_share(node, g)],
+    "min": lambda node, g: [_extremum_share(node, g)],
+    "maximum": lambda node, g: [_summed_to(g * w, p) for w, p in zip(node._ctx, node._parents)],
+    "minimum": lambda node, g: [_summed_to(g * w, p) for w, p in zip(node._ctx, node._parents)],
+    "clip": lambda node, g: [g * node._ctx],
+    "cumsum": lambda node, g: [g.flip(node._ctx).cumsum(node._ctx).flip(node._ctx)],
+    "gather": lambda node, g: [_scatter_add(g, node._ctx, node._parents[0].shape)],
+    "repeat": lambda node, g: [g.reshape(node._ctx[0]).sum(dim=node._ctx[1]).reshape(node._parents[0].shape)],
+    "flip": lambda node, g: [g.flip(node._ctx)],
+    "tril": lambda node, g: [g.tril(node._ctx)],
+    "triu": lambda node, g: [g.triu(node._ctx)],
     "erf": lambda node, g: [g * _TWO_OVER_SQRT_PI * (-(node._parents[0] * node._parents[0])).exp()],
 }
+
+
+def _extremum_share(node: Tensor, g: Tensor) -> Tensor:
+    """max/min: ``max()``/``amax`` share the signal evenly among tied extrema; ``max(dim)`` sends it to the index
+    picked; a 0-d tensor's max is itself."""
+    (x,) = node._parents
+    kind, *rest = node._ctx
+    if kind == "same":
+        return g
+    if kind == "even":
+        kept, axes, keepdims = rest
+        hits = (x.data == kept) | (np.isnan(x.data) & np.isnan(kept))
+        return _expanded(g, x.shape, axes, keepdims) * (hits / hits.sum(axis=axes, keepdims=True))
+    picked, ax, keepdim = rest
+    onehot = np.zeros(x.shape, dtype=x.dtype)
+    np.put_along_axis(onehot, picked, 1.0, axis=ax)
+    return _expanded(g, x.shape, (ax,), keepdim) * onehot
 
 
 def _logsumexp_share(node: Tensor, g: Tensor) -> Tensor:

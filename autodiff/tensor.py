@@ -614,7 +614,8 @@ class Tensor(Operators):
         (ax,) = axes
         flip = (slice(None),) * ax + (slice(None, None, -1),)
         vjp = (lambda g: np.cumsum(g[flip], axis=ax)[flip],)
-        return _make(np.cumsum(self._data, axis=ax), "cumsum", (self,), vjp, saves=False, formulas=("revcumsum({δ})",))
+        return _make(np.cumsum(self._data, axis=ax), "cumsum", (self,), vjp, saves=False, formulas=("revcumsum({δ})",),
+                     ctx=ax)
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (PyTorch's gather); the signal is scatter-added back."""
@@ -637,7 +638,7 @@ class Tensor(Operators):
             np.add.at(grad, positions, g)
             return grad
 
-        return _make(out, "gather", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",))
+        return _make(out, "gather", (self,), (vjp,), saves=False, formulas=("scatter-add({δ})",), ctx=positions)
 
     def logsumexp(self, dim: Dims = -1, keepdim: bool = False, *, axis: Dims = None,
                   keepdims: bool | None = None) -> Tensor:  # fmt: skip
@@ -741,13 +742,15 @@ class Tensor(Operators):
             return g.reshape(interleaved).sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(self.shape)
 
         out = np.tile(self._data.reshape(shape), repeats).reshape(tiled)
-        return _make(out, "repeat", (self,), (vjp,), saves=False, formulas=("Σ copies({δ})",))
+        return _make(out, "repeat", (self,), (vjp,), saves=False, formulas=("Σ copies({δ})",),
+                     ctx=(interleaved, tuple(range(0, 2 * len(shape), 2))))
 
     def flip(self, dims: int | Sequence[int]) -> Tensor:
         """Reverse the order of elements along ``dims``; the signal is flipped back."""
         axes = _normalize_axes(dims, self.ndim, "flip")
         vjp = (lambda g: np.flip(g, axes),)
-        return _make(np.flip(self._data, axes).copy(), "flip", (self,), vjp, saves=False, formulas=("flip({δ})",))
+        return _make(np.flip(self._data, axes).copy(), "flip", (self,), vjp, saves=False, formulas=("flip({δ})",),
+                     ctx=axes)
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """The lower triangle (elements on and below ``diagonal``), others 0; the signal passes where kept."""
@@ -762,7 +765,7 @@ class Tensor(Operators):
             raise ValueError(f"{op} needs a tensor of at least 2 dims, got shape {self.shape}")
         k = _int_argument(diagonal, f"{op}(diagonal)")
         vjp = (lambda g: keep(g, k),)
-        return _make(keep(self._data, k), op, (self,), vjp, saves=False, formulas=(f"{op}({{δ}})",))
+        return _make(keep(self._data, k), op, (self,), vjp, saves=False, formulas=(f"{op}({{δ}})",), ctx=k)
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         axes = tuple(i for i, n in enumerate(self.shape) if n == 1) if axis is None else None
@@ -1270,7 +1273,7 @@ def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
         share = hits / hits.sum(axis=axes, keepdims=True)
         return share * _expand_back(g, x.shape, axes, keepdims)
 
-    return _make(out, op[1:], (t,), (vjp,), formulas=(f"{{δ}}·[{{0}} = {op[1:]}]",))
+    return _make(out, op[1:], (t,), (vjp,), formulas=(f"{{δ}}·[{{0}} = {op[1:]}]",), ctx=("even", kept, axes, keepdims))
 
 
 def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, op: str) -> Any:
@@ -1285,7 +1288,7 @@ def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | 
     if x.size == 0:
         raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
     if not axes:  # a 0-d tensor: its element, at index 0
-        values = _make(x.copy(), op, (t,), (lambda g: g,), saves=False, formulas=("{δ}",))
+        values = _make(x.copy(), op, (t,), (lambda g: g,), saves=False, formulas=("{δ}",), ctx=("same",))
         return ValuesIndices(values, _make(np.asarray(0), "", (), ()))
     (ax,) = axes
     picked = (np.argmax if op == "max" else np.argmin)(x, axis=ax, keepdims=True)  # the first extreme, or first NaN
@@ -1302,7 +1305,8 @@ def _max_or_min(t: Tensor, dim: Any, axis: Any, keepdim: bool, keepdims: bool | 
     else:
         picked_out = picked
     return ValuesIndices(
-        _make(values, op, (t,), (vjp,), saves=False, formulas=(f"{{δ}} at arg{op}",)),
+        _make(values, op, (t,), (vjp,), saves=False, formulas=(f"{{δ}} at arg{op}",),
+              ctx=("picked", picked, ax, keepdim)),
         _make(picked_out.astype(np.int64), "", (), ()),
     )
 
@@ -1397,6 +1401,7 @@ def _select_larger(a: Any, b: Any, op: str, sign: float) -> Tensor:
             _summed_back("{δ} ∘ [{0} " + (">" if sign > 0 else "<") + " {1}]", x.shape, out.shape),
             _summed_back("{δ} ∘ [{1} " + (">" if sign > 0 else "<") + " {0}]", y.shape, out.shape),
         ),
+        ctx=(weight_a, weight_b),
     )
 
 
@@ -1440,7 +1445,7 @@ def clip(t: Tensor, low: float | None = None, high: float | None = None) -> Tens
     inside = (x >= lo) & (x <= hi)
     vjp = (lambda g: g * inside,)
     formula = f"{{δ}} ∘ [{_fmt_bound(lo)} ≤ {{0}} ≤ {_fmt_bound(hi)}]"
-    return _make(np.clip(x, lo, hi), "clip", (t,), vjp, saves=False, formulas=(formula,))
+    return _make(np.clip(x, lo, hi), "clip", (t,), vjp, saves=False, formulas=(formula,), ctx=inside)
 
 
 def _require_tensor(t: Any, what: str) -> None:
