@@ -117,6 +117,11 @@ def _data(x: Any) -> Any:
 
 
 # ---- the differentiable share of each op -------------------------------------------------------------------------
+def _times(g: Any, local: Any) -> Any:
+    """g × local, skipping a local derivative that is the number 1 (the backward graph of ``+`` stays small)."""
+    return g if type(local) is float and local == 1.0 else g * local
+
+
 def _elementwise_shares(node: Any, g: Any) -> list[Any]:
     """share = g × ∂node/∂operand with the rule's own derivative evaluated on nodes (:data:`GRAPH`)."""
     parents, ctx = node._parents, (node._const if isinstance(node, Value) else node._ctx)
@@ -125,16 +130,17 @@ def _elementwise_shares(node: Any, g: Any) -> list[Any]:
         if node.op == "pow_const":
             params = {"p": ctx[1] if isinstance(node, Value) else ctx["p"]}
         (x,) = parents
-        return [g * UNARY[node.op].local_grad(x, node, GRAPH, **params)]
+        return [_times(g, UNARY[node.op].local_grad(x, node, GRAPH, **params))]
     rule = BINARY[node.op]
     if len(parents) == 2:
         a, b = parents
-        return [_summed_to(g * rule.grad_a(a, b, node, GRAPH), a), _summed_to(g * rule.grad_b(a, b, node, GRAPH), b)]
+        return [_summed_to(_times(g, rule.grad_a(a, b, node, GRAPH)), a),
+                _summed_to(_times(g, rule.grad_b(a, b, node, GRAPH)), b)]
     position, number = ctx
     (only,) = parents
     a, b = (only, number) if position == 1 else (number, only)
     local = rule.grad_a(a, b, node, GRAPH) if position == 1 else rule.grad_b(a, b, node, GRAPH)
-    return [_summed_to(g * local, only)]
+    return [_summed_to(_times(g, local), only)]
 
 
 def _summed_to(share: Any, parent: Any) -> Any:
@@ -157,7 +163,7 @@ def _weighted_sum_shares(node: Value, g: Value) -> list[Any]:
     shares = []
     for partner, local in zip(node.partners, node._local_grads):
         if partner is None:  # the bias (local 1), or a weight whose input was a number (local = that number)
-            shares.append(g * local)
+            shares.append(_times(g, local))
         else:
             shares.append(g * node._parents[partner])
     return shares
@@ -335,11 +341,14 @@ def _pass(root: Any, seed: Any, record: bool, wanted: set[int] | None) -> dict[i
         order = [n for n in order if id(n) in on_path]
     signals = {id(root): seed}
     totals: dict[int, tuple[Any, Any]] = {}
+    out = root.label or "out"
     for node in reversed(order):
         signal = signals.pop(id(node), None)
         if signal is None:
             continue
         totals[id(node)] = (node, signal)
+        if record and node.label and _is_node(signal) and signal._parents and not signal.label:
+            signal.label = f"∂{out}/∂{node.label}"  # the backward graph, drawn, names its signals
         if not node._parents:
             continue
         sent = shares(node, signal) if record else node._chain(signal)
@@ -353,10 +362,12 @@ def _pass(root: Any, seed: Any, record: bool, wanted: set[int] | None) -> dict[i
 
 
 def _seed(root: Any, record: bool) -> Any:
+    """The starting signal 1 (ones for a Tensor); a recorded one is named ∂out/∂out after a named root."""
+    label = f"∂{root.label}/∂{root.label}" if record and root.label else None
     if isinstance(root, Value):
-        return Value(1.0) if record else 1.0
+        return Value(1.0, label) if record else 1.0
     ones = np.ones_like(root.data)
-    return Tensor(ones) if record else ones
+    return Tensor(ones, label=label) if record else ones
 
 
 def _as_signal(value: Any, like: Any, record: bool) -> Any:

@@ -274,3 +274,21 @@ def test_a_gradient_penalty_trains_through_the_recorded_backward():
         W.data -= 0.05 * W.grad
         penalties.append(penalty.item())
     assert penalties[-1] < 0.5 * penalties[0]
+
+
+def test_the_recorded_backward_pass_draws_as_a_graph_with_the_signals_named():
+    from autodiff import viz
+
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.8813735870195432, "b")
+    z = w * x + b
+    z.label = "z"
+    a = z.tanh()
+    a.label = "a"
+    (gw,) = ad.grad(a, [w], create_graph=True)
+    assert gw.label == "∂a/∂w" and gw.data == pytest.approx((1 - a.data**2) * x.data)
+    source = viz.draw(gw).source
+    for text in ("∂a/∂w", "∂a/∂z", "∂a/∂a", "tanh", "1 −"):
+        assert text in source, text
+    (again,) = ad.grad(gw, [w])  # and it is differentiable like any graph: ∂²a/∂w² = tanh''(z)·x²
+    t = a.data
+    assert again.data == pytest.approx(-2 * t * (1 - t * t) * x.data**2)
