@@ -17,6 +17,7 @@ Public: :func:`grad` (``torch.autograd.grad``), :func:`gradgradcheck`, :func:`hv
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -499,7 +500,8 @@ def gradgradcheck(f: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: f
             raise ValueError("gradgradcheck: f does not depend on any of its inputs")
         return _dot(grads, directions)
 
-    return gradcheck(first_order, dict(zip(names, nodes)), eps=eps, atol=atol, rtol=rtol)
+    report = gradcheck(first_order, dict(zip(names, nodes)), eps=eps, atol=atol, rtol=rtol)
+    return dataclasses.replace(report, mode=f"second order (∇(∇f·v), random v), {report.mode}")
 
 
 def hvp(f: Callable[..., Any], inputs: Any, v: Any) -> tuple[Any, Any]:
