@@ -313,6 +313,8 @@ def second_order_ops() -> set[str]:
 
 def shares(node: Any, g: Any) -> list[Any]:
     """The shares ``node`` sends its parents for the signal ``g``, computed by recorded operations."""
+    if isinstance(node, Tensor) and node._saved_versions is not None:
+        node._check_versions()  # the shares read the parents as they are now: refuse if their .data changed
     op = node.op
     if op in _SHARES:
         return _SHARES[op](node, g)
@@ -440,6 +442,10 @@ def grad(
         _check_recording("grad")
     outs, _ = _nodes(outputs, "outputs")
     ins, _ = _nodes(inputs, "inputs")
+    for k, x in enumerate(ins):
+        if isinstance(x, Tensor) and not x.requires_grad:
+            raise ValueError(f"grad: inputs[{k}] does not require grad (a constant): create it with "
+                             "requires_grad=True to differentiate with respect to it")  # fmt: skip
     if grad_outputs is None:
         for k, out in enumerate(outs):
             if isinstance(out, Tensor) and out.data.size != 1:

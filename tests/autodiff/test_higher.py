@@ -292,3 +292,14 @@ def test_the_recorded_backward_pass_draws_as_a_graph_with_the_signals_named():
     (again,) = ad.grad(gw, [w])  # and it is differentiable like any graph: ∂²a/∂w² = tanh''(z)·x²
     t = a.data
     assert again.data == pytest.approx(-2 * t * (1 - t * t) * x.data**2)
+
+
+def test_a_constant_input_and_a_changed_data_are_refused_by_name():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    with pytest.raises(ValueError, match=r"inputs\[1\] does not require grad"):
+        ad.grad((x * c).sum(), [x, c])
+    y = (x * x).sum()
+    x.data = x.data + 1.0  # after the forward pass: the recorded backward would differentiate at the wrong point
+    with pytest.raises(RuntimeError, match="version"):
+        ad.grad(y, [x], create_graph=True)
