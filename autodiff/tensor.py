@@ -937,8 +937,14 @@ def _make(
     out._version = 0
     out.grad = None
     out.label = None
-    if len(parents) == 1:
+    n = len(parents)
+    if n == 1:
         record = parents[0].requires_grad
+    elif n == 2:  # the common binary case, without a list per node
+        a_needs, b_needs = parents[0].requires_grad, parents[1].requires_grad
+        record = a_needs or b_needs
+        if record and not (a_needs and b_needs):
+            vjps = (vjps[0], None) if a_needs else (None, vjps[1])
     else:
         needs_grad = [p.requires_grad for p in parents]
         record = True in needs_grad
@@ -949,7 +955,14 @@ def _make(
         out.op = op
         out._parents = parents
         out._vjps = vjps
-        out._saved_versions = tuple([p._version for p in parents]) if saves else None
+        if not saves:
+            out._saved_versions = None
+        elif n == 1:
+            out._saved_versions = (parents[0]._version,)
+        elif n == 2:
+            out._saved_versions = (parents[0]._version, parents[1]._version)
+        else:
+            out._saved_versions = tuple([p._version for p in parents])
         out._formulas = formulas
         out._ctx = ctx
         if _anomaly_mode.enabled:
