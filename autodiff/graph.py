@@ -12,11 +12,12 @@ Every result of an operation is a node that remembers its ``parents`` (the input
 ``backprop_steps`` is that walk as a generator, one :class:`Step` per node, so that a notebook or the diagram
 player can watch it; :func:`backward` is the same generator run to the end.
 
-A node type plugs in by providing ``_parents`` (a tuple), ``grad``, and three methods:
+A node type plugs in by providing ``_parents`` (a tuple), ``grad``, and two methods:
 
 * ``_chain(error_signal)`` → the share sent to each parent (``None`` for a parent that needs no gradient);
-* ``_accumulate(error_signal)`` → add a pass's signal into a leaf's ``.grad``;
-* ``_combine(a, b)`` → the sum of two signals arriving at the same node (``a + b``).
+* ``_accumulate(error_signal)`` → add a pass's signal into a leaf's ``.grad``.
+
+Two signals arriving at the same node are summed with ``+`` (floats, numpy arrays).
 
 Gradient policy (PyTorch's, and safe to call ``backward()`` twice): interior nodes get ``.grad`` recomputed from
 zero on every pass; leaves (nodes with no parents, e.g. parameters) *accumulate* across passes until
@@ -160,7 +161,7 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
             if share is not None:
                 key = id(parent)
                 previous = signals.get(key)
-                signals[key] = share if previous is None else parent._combine(previous, share)
+                signals[key] = share if previous is None else previous + share
         yield new_step(Step, (node, signal, shares))
 
 
@@ -192,4 +193,4 @@ def backward(root: Any, error_signal: Any) -> None:
                 if share is not None:
                     key = id(parent)
                     previous = sent_to(key)
-                    signals[key] = share if previous is None else parent._combine(previous, share)
+                    signals[key] = share if previous is None else previous + share

@@ -248,10 +248,6 @@ class Tensor(Operators):
         else:
             self.grad = signal
 
-    @staticmethod
-    def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
-
     def _seed(self, grad: Any) -> np.ndarray:
         if not self.requires_grad:
             raise RuntimeError(

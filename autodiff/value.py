@@ -101,15 +101,16 @@ class Value(Operators):
             return f"**{int(p) if float(p).is_integer() else p}"
         return _MICROGRAD_OPS.get(self.op, self.op)
 
-    def _chain(self, error_signal: float) -> list[float]:
-        return [local_grad * error_signal for local_grad in self._local_grads]
+    def _chain(self, error_signal: float) -> tuple[float, ...] | list[float]:
+        local_grads = self._local_grads
+        if len(local_grads) == 2:  # the common cases without a comprehension's frame per node
+            return local_grads[0] * error_signal, local_grads[1] * error_signal
+        if len(local_grads) == 1:
+            return (local_grads[0] * error_signal,)
+        return [local_grad * error_signal for local_grad in local_grads]
 
     def _accumulate(self, error_signal: float) -> None:
         self.grad += error_signal
-
-    @staticmethod
-    def _combine(a: float, b: float) -> float:
-        return a + b
 
     def backward(self, create_graph: bool = False) -> None:
         """Backpropagate from this value with error signal 1: fill ``.grad`` of everything it depends on.

@@ -328,10 +328,6 @@ class FakeTensor:
     def _accumulate(self, g):
         self.grad = g.copy() if self.grad is None else self.grad + g
 
-    @staticmethod
-    def _combine(a, b):
-        return a + b
-
 
 def tensor_net() -> tuple[FakeTensor, FakeTensor, FakeTensor]:
     W = FakeTensor(np.arange(12.0).reshape(3, 4) / 10, "W")
