@@ -250,37 +250,85 @@ class _Params(tuple):
 
 # ---- the operators, compiled from the rule table at import ------------------------------------------------------
 # ``a * b`` on Values is the hot path of a learner's own code (micrograd's ``sum(w*x for ...)``). Each operator is
-# specialised here from its rule: the rule's forward and local derivatives are called directly, with no dispatch
-# chain in between, and a number operand is baked in (``const``) without computing the derivative it does not need.
+# specialised here from its rule: the rule's forward is called directly, with no dispatch chain in between; a local
+# derivative that is a constant (∂(a+b)/∂a = 1) or an operand (∂(ab)/∂a = b) is written into the generated code
+# instead of being called for; a number operand is baked in (``const``) without the derivative it does not need.
 # The math stays in :mod:`autodiff.rules`; this only decides how it is called.
+class _Probe:
+    """Stands in for an operand while :func:`_derivative_text` looks at a rule's derivative: any arithmetic on it
+    raises, so a derivative that *computes* something is told apart from one that is a constant or an operand."""
+
+    def _refuse(self, *args: Any) -> Any:
+        raise _Computed
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+    __pow__ = __rpow__ = __neg__ = __eq__ = __lt__ = __le__ = __gt__ = __ge__ = __float__ = __bool__ = _refuse
+    __hash__ = object.__hash__
+
+
+class _Computed(Exception):
+    pass
+
+
+def _derivative_text(local: Callable[..., Any]) -> str:
+    """How the compiled operator obtains a rule's local derivative: the constant itself (``1.0`` for +), the
+    operand it equals (``y`` for ∂(xy)/∂x), or a call of the rule's function."""
+    x, y, out = _Probe(), _Probe(), _Probe()
+    try:
+        result = local(x, y, out, SCALAR)
+    except _Computed:
+        return "{f}(x, y, out, SCALAR)"
+    for name, probe in (("x", x), ("y", y), ("out", out)):
+        if result is probe:
+            return name
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return repr(float(result))
+    return "{f}(x, y, out, SCALAR)"
+
+
+_OPERATOR_SOURCE = """
+def of_nodes(a, b):
+    x, y = a.data, b.data
+    try:
+        out = forward(x, y, SCALAR)
+        return _node(out, name, (a, b), ({da}, {db}))
+    except (ArithmeticError, ValueError):
+        out, da, db = on_arrays(rule.value_and_grads, x, y)
+        return _node(out, name, (a, b), (da, db))
+
+def operator(self, other):
+    if type(other) is Value or isinstance(other, Value):
+        return {call_of_nodes}
+    c = other if type(other) is float else _constant(other, symbol)
+    x, y = {operands}
+    try:
+        out = forward(x, y, SCALAR)
+        return _node(out, name, (self,), ({local},), ({position}, c))
+    except (ArithmeticError, ValueError):
+        out, da, db = on_arrays(rule.value_and_grads, x, y)
+        return _node(out, name, (self,), ({fallback},), ({position}, c))
+"""
+
+
 def _compiled_binary(rule: BinaryRule, reflected: bool) -> Callable[[Value, Any], Value]:
-    forward, grad_a, grad_b, name, symbol = rule.forward, rule.grad_a, rule.grad_b, rule.name, rule.symbol
-
-    def of_nodes(a: Value, b: Value) -> Value:
-        x, y = a.data, b.data
-        try:
-            out = forward(x, y, SCALAR)
-            return _node(out, name, (a, b), (grad_a(x, y, out, SCALAR), grad_b(x, y, out, SCALAR)))
-        except (ArithmeticError, ValueError):
-            out, da, db = on_arrays(rule.value_and_grads, x, y)
-            return _node(out, name, (a, b), (da, db))
-
-    local = grad_b if reflected else grad_a  # the derivative with respect to self
-    position = 0 if reflected else 1  # where the number sits: const = (position, number)
-
-    def operator(self: Value, other: Any) -> Value:
-        if type(other) is Value or isinstance(other, Value):
-            return of_nodes(other, self) if reflected else of_nodes(self, other)
-        c = other if type(other) is float else _constant(other, symbol)
-        x, y = (c, self.data) if reflected else (self.data, c)
-        try:
-            out = forward(x, y, SCALAR)
-            return _node(out, name, (self,), (local(x, y, out, SCALAR),), (position, c))
-        except (ArithmeticError, ValueError):
-            out, da, db = on_arrays(rule.value_and_grads, x, y)
-            return _node(out, name, (self,), (db if reflected else da,), (position, c))
-
-    return operator
+    """``self ∘ other`` (or ``other ∘ self``, ``reflected``) for one rule, as generated code: the rule's forward is
+    called and each local derivative inlined as :func:`_derivative_text` finds it, the node built in one place
+    (:func:`_node`)."""
+    da = _derivative_text(rule.grad_a).format(f="grad_a")
+    db = _derivative_text(rule.grad_b).format(f="grad_b")
+    source = _OPERATOR_SOURCE.format(
+        da=da, db=db,
+        call_of_nodes="of_nodes(other, self)" if reflected else "of_nodes(self, other)",
+        operands="(c, self.data)" if reflected else "(self.data, c)",
+        local=db if reflected else da,
+        fallback="db" if reflected else "da",
+        position=0 if reflected else 1,
+    )  # fmt: skip
+    namespace = {"forward": rule.forward, "grad_a": rule.grad_a, "grad_b": rule.grad_b, "name": rule.name,
+                 "symbol": rule.symbol, "rule": rule, "SCALAR": SCALAR, "Value": Value, "_node": _node,
+                 "_constant": _constant, "on_arrays": on_arrays}  # fmt: skip
+    exec(compile(source, f"<errorflow operator {rule.name}>", "exec"), namespace)  # noqa: S102 -- generated above
+    return namespace["operator"]
 
 
 def _compiled_unary(rule: UnaryRule) -> Callable[[Value], Value]:
