@@ -85,7 +85,7 @@ class GRAPH:
         if isinstance(x, Value):
             from .value import _node
 
-            return _node(math.erf(x.data), "erf", (x,), (_TWO_OVER_SQRT_PI * math.exp(-x.data * x.data),))
+            return _node(math.erf(x.data), "erf", (x,), _TWO_OVER_SQRT_PI * math.exp(-x.data * x.data))
         return ARRAY.erf(x)
 
     @staticmethod
@@ -162,7 +162,7 @@ def _summed_to(share: Any, parent: Any) -> Any:
 def _weighted_sum_shares(node: Value, g: Value) -> list[Any]:
     """z = Σ wᵢxᵢ + b: ∂z/∂wᵢ = xᵢ (its partner node, or the number it multiplied), ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1."""
     shares = []
-    for partner, local in zip(node.partners, node._local_grads):
+    for partner, local in zip(node.partners, node.local_grads):
         if partner is None:  # the bias (local 1), or a weight whose input was a number (local = that number)
             shares.append(_times(g, local))
         else:

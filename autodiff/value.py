@@ -42,7 +42,9 @@ class Value(Operators):
     training steps.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "_parents", "_local_grads", "_const", "__weakref__")
+    # a node of one or two inputs keeps its local derivatives in _g0/_g1 (no tuple: one GC-tracked object fewer per
+    # node); a weighted_sum keeps them as the tuple _local_grads
+    __slots__ = ("data", "grad", "label", "op", "_parents", "_g0", "_g1", "_local_grads", "_const", "__weakref__")
     __array_ufunc__ = None  # numpy must hand `array + value` back to us instead of looping over elements
 
     def __init__(self, data: Number, label: str | None = None) -> None:
@@ -55,7 +57,8 @@ class Value(Operators):
         self.label = label
         self.op = ""
         self._parents: tuple[Value, ...] = ()
-        self._local_grads: tuple[float, ...] = ()
+        self._g0 = self._g1 = None
+        self._local_grads: tuple[float, ...] | None = None
         self._const: tuple | None = None
 
     # ---- graph protocol (see autodiff.graph) -------------------------------------------------------------
@@ -67,7 +70,11 @@ class Value(Operators):
     @property
     def local_grads(self) -> tuple[float, ...]:
         """``∂self/∂parents[i]`` for each parent: the notes' local gradient on each edge."""
-        return self._local_grads
+        if self._local_grads is not None:
+            return self._local_grads
+        if not self._parents:
+            return ()
+        return (self._g0,) if self._g1 is None else (self._g0, self._g1)
 
     @property
     def const(self) -> tuple[int, float] | None:
@@ -102,11 +109,12 @@ class Value(Operators):
         return _MICROGRAD_OPS.get(self.op, self.op)
 
     def _chain(self, error_signal: float) -> tuple[float, ...] | list[float]:
+        g1 = self._g1
+        if g1 is not None:  # two inputs
+            return self._g0 * error_signal, g1 * error_signal
         local_grads = self._local_grads
-        if len(local_grads) == 2:  # the common cases without a comprehension's frame per node
-            return local_grads[0] * error_signal, local_grads[1] * error_signal
-        if len(local_grads) == 1:
-            return (local_grads[0] * error_signal,)
+        if local_grads is None:  # one input
+            return (self._g0 * error_signal,)
         return [local_grad * error_signal for local_grad in local_grads]
 
     def _accumulate(self, error_signal: float) -> None:
@@ -186,8 +194,11 @@ def _lift(x: Any, op: str) -> Value:
 
 
 def _node(
-    data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...], const: tuple | None = None
-) -> Value:
+    data: float, op: str, parents: tuple[Value, ...], g0: float | None, g1: float | None = None,
+    const: tuple | None = None, local_grads: tuple[float, ...] | None = None,
+) -> Value:  # fmt: skip
+    """A result node: ``g0``/``g1`` are ∂out/∂parents[0] and [1] for an op of one or two inputs; an n-ary op
+    (``weighted_sum``) passes ``local_grads`` instead."""
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
@@ -195,12 +206,12 @@ def _node(
     if _grad_mode.enabled:
         out.op = op
         out._parents = parents
-        out._local_grads = local_grads
+        out._g0, out._g1, out._local_grads = g0, g1, local_grads
         out._const = const
         if _anomaly_mode.enabled:
             on_create(out)
     else:
-        out.op, out._parents, out._local_grads, out._const = "", (), (), None
+        out.op, out._parents, out._g0, out._g1, out._local_grads, out._const = "", (), None, None, None, None
     return out
 
 
@@ -217,7 +228,7 @@ def _unary(rule: UnaryRule, x: Value, **params: float) -> Value:
         const = (1, params["p"])  # x ** p: the exponent, for diagrams
     else:
         const = _Params(params.items()) if params else None  # leaky_relu's k…, for the second-order rules
-    return _node(y, rule.name, (x,), (local_grad,), const)
+    return _node(y, rule.name, (x,), local_grad, None, const)
 
 
 def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
@@ -230,10 +241,10 @@ def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
     except (ArithmeticError, ValueError):
         out, grad_a, grad_b = on_arrays(rule.value_and_grads, x, y)
     if a_is_value and b_is_value:
-        return _node(out, rule.name, (a, b), (grad_a, grad_b))
+        return _node(out, rule.name, (a, b), grad_a, grad_b)
     if a_is_value:
-        return _node(out, rule.name, (a,), (grad_a,), const=(1, y))
-    return _node(out, rule.name, (b,), (grad_b,), const=(0, x))
+        return _node(out, rule.name, (a,), grad_a, const=(1, y))
+    return _node(out, rule.name, (b,), grad_b, const=(0, x))
 
 
 class _Partners(tuple):
@@ -291,10 +302,10 @@ def of_nodes(a, b):
     x, y = a.data, b.data
     try:
         out = forward(x, y, SCALAR)
-        return _node(out, name, (a, b), ({da}, {db}))
+        return _node(out, name, (a, b), {da}, {db})
     except (ArithmeticError, ValueError):
         out, da, db = on_arrays(rule.value_and_grads, x, y)
-        return _node(out, name, (a, b), (da, db))
+        return _node(out, name, (a, b), da, db)
 
 def operator(self, other):
     if type(other) is Value or isinstance(other, Value):
@@ -303,10 +314,10 @@ def operator(self, other):
     x, y = {operands}
     try:
         out = forward(x, y, SCALAR)
-        return _node(out, name, (self,), ({local},), ({position}, c))
+        return _node(out, name, (self,), {local}, None, ({position}, c))
     except (ArithmeticError, ValueError):
         out, da, db = on_arrays(rule.value_and_grads, x, y)
-        return _node(out, name, (self,), ({fallback},), ({position}, c))
+        return _node(out, name, (self,), {fallback}, None, ({position}, c))
 """
 
 
@@ -338,10 +349,10 @@ def _compiled_unary(rule: UnaryRule) -> Callable[[Value], Value]:
         x = self.data
         try:
             y = forward(x, SCALAR)
-            return _node(y, name, (self,), (local_grad(x, y, SCALAR),))
+            return _node(y, name, (self,), local_grad(x, y, SCALAR))
         except (ArithmeticError, ValueError):
             y, g = on_arrays(rule.value_and_grad, x)
-            return _node(y, name, (self,), (g,))
+            return _node(y, name, (self,), g)
 
     return function
 
@@ -388,4 +399,4 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
         total += bias.data
         parents, local_grads = (*parents, bias), (*local_grads, 1.0)
         partners.append(None)
-    return _node(total, "weighted_sum", parents, local_grads, _Partners(partners))
+    return _node(total, "weighted_sum", parents, None, None, _Partners(partners), local_grads)
