@@ -85,7 +85,7 @@ class GRAPH:
         if isinstance(x, Value):
             from .value import _node
 
-            return _node(math.erf(x.data), "erf", (x,), _TWO_OVER_SQRT_PI * math.exp(-x.data * x.data))
+            return _node(math.erf(x.data), "erf", x, None, _TWO_OVER_SQRT_PI * math.exp(-x.data * x.data))
         return ARRAY.erf(x)
 
     @staticmethod

@@ -42,9 +42,11 @@ class Value(Operators):
     training steps.
     """
 
-    # a node of one or two inputs keeps its local derivatives in _g0/_g1 (no tuple: one GC-tracked object fewer per
-    # node); a weighted_sum keeps them as the tuple _local_grads
-    __slots__ = ("data", "grad", "label", "op", "_parents", "_g0", "_g1", "_local_grads", "_const", "__weakref__")
+    # A node of one or two inputs keeps its edges in slots — parents _p0/_p1, local derivatives _g0/_g1 — so that it
+    # is one GC-tracked object, not three (Python's collector rescans every tracked object as a graph grows); an
+    # n-ary node (weighted_sum) keeps the tuples _pn/_local_grads. `_parents` and `local_grads` read either form.
+    __slots__ = ("data", "grad", "label", "op", "_p0", "_p1", "_pn", "_g0", "_g1", "_local_grads", "_const",
+                 "__weakref__")  # fmt: skip
     __array_ufunc__ = None  # numpy must hand `array + value` back to us instead of looping over elements
 
     def __init__(self, data: Number, label: str | None = None) -> None:
@@ -56,12 +58,21 @@ class Value(Operators):
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self._parents: tuple[Value, ...] = ()
+        self._p0 = self._p1 = None
+        self._pn: tuple[Value, ...] | None = ()
         self._g0 = self._g1 = None
         self._local_grads: tuple[float, ...] | None = None
         self._const: tuple | None = None
 
     # ---- graph protocol (see autodiff.graph) -------------------------------------------------------------
+    @property
+    def _parents(self) -> tuple[Value, ...]:
+        p1 = self._p1
+        if p1 is not None:
+            return (self._p0, p1)
+        p0 = self._p0
+        return (p0,) if p0 is not None else self._pn
+
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the operation that produced this value (empty for a leaf)."""
@@ -72,9 +83,9 @@ class Value(Operators):
         """``∂self/∂parents[i]`` for each parent: the notes' local gradient on each edge."""
         if self._local_grads is not None:
             return self._local_grads
-        if not self._parents:
+        if self._p0 is None:
             return ()
-        return (self._g0,) if self._g1 is None else (self._g0, self._g1)
+        return (self._g0,) if self._p1 is None else (self._g0, self._g1)
 
     @property
     def const(self) -> tuple[int, float] | None:
@@ -109,13 +120,11 @@ class Value(Operators):
         return _MICROGRAD_OPS.get(self.op, self.op)
 
     def _chain(self, error_signal: float) -> tuple[float, ...] | list[float]:
-        g1 = self._g1
-        if g1 is not None:  # two inputs
-            return self._g0 * error_signal, g1 * error_signal
-        local_grads = self._local_grads
-        if local_grads is None:  # one input
+        if self._p1 is not None:  # two inputs
+            return self._g0 * error_signal, self._g1 * error_signal
+        if self._p0 is not None:  # one input
             return (self._g0 * error_signal,)
-        return [local_grad * error_signal for local_grad in local_grads]
+        return [local_grad * error_signal for local_grad in self._local_grads]
 
     def _accumulate(self, error_signal: float) -> None:
         self.grad += error_signal
@@ -194,24 +203,40 @@ def _lift(x: Any, op: str) -> Value:
 
 
 def _node(
-    data: float, op: str, parents: tuple[Value, ...], g0: float | None, g1: float | None = None,
-    const: tuple | None = None, local_grads: tuple[float, ...] | None = None,
+    data: float, op: str, p0: Value, p1: Value | None, g0: float, g1: float | None = None,
+    const: tuple | None = None,
 ) -> Value:  # fmt: skip
-    """A result node: ``g0``/``g1`` are ∂out/∂parents[0] and [1] for an op of one or two inputs; an n-ary op
-    (``weighted_sum``) passes ``local_grads`` instead."""
+    """A result of one input (``p0``, ∂out/∂p0 = ``g0``) or two (also ``p1``, ``g1``); see :func:`_n_ary_node`."""
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = None
+    out._pn = out._local_grads = None
     if _grad_mode.enabled:
         out.op = op
-        out._parents = parents
-        out._g0, out._g1, out._local_grads = g0, g1, local_grads
+        out._p0, out._p1, out._g0, out._g1 = p0, p1, g0, g1
         out._const = const
         if _anomaly_mode.enabled:
             on_create(out)
     else:
-        out.op, out._parents, out._g0, out._g1, out._local_grads, out._const = "", (), None, None, None, None
+        out.op, out._p0, out._p1, out._g0, out._g1, out._pn, out._const = "", None, None, None, None, (), None
+    return out
+
+
+def _n_ary_node(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...],
+                const: tuple | None = None) -> Value:  # fmt: skip
+    """A result of any number of inputs (``weighted_sum``), its edges kept as tuples."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    out._p0 = out._p1 = out._g0 = out._g1 = None
+    if _grad_mode.enabled:
+        out.op, out._pn, out._local_grads, out._const = op, parents, local_grads, const
+        if _anomaly_mode.enabled:
+            on_create(out)
+    else:
+        out.op, out._pn, out._local_grads, out._const = "", (), None, None
     return out
 
 
@@ -228,7 +253,7 @@ def _unary(rule: UnaryRule, x: Value, **params: float) -> Value:
         const = (1, params["p"])  # x ** p: the exponent, for diagrams
     else:
         const = _Params(params.items()) if params else None  # leaky_relu's k…, for the second-order rules
-    return _node(y, rule.name, (x,), local_grad, None, const)
+    return _node(y, rule.name, x, None, local_grad, None, const)
 
 
 def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
@@ -241,10 +266,10 @@ def _arith(rule: BinaryRule, a: Value | Number, b: Value | Number) -> Value:
     except (ArithmeticError, ValueError):
         out, grad_a, grad_b = on_arrays(rule.value_and_grads, x, y)
     if a_is_value and b_is_value:
-        return _node(out, rule.name, (a, b), grad_a, grad_b)
+        return _node(out, rule.name, a, b, grad_a, grad_b)
     if a_is_value:
-        return _node(out, rule.name, (a,), grad_a, const=(1, y))
-    return _node(out, rule.name, (b,), grad_b, const=(0, x))
+        return _node(out, rule.name, a, None, grad_a, const=(1, y))
+    return _node(out, rule.name, b, None, grad_b, const=(0, x))
 
 
 class _Partners(tuple):
@@ -302,10 +327,10 @@ def of_nodes(a, b):
     x, y = a.data, b.data
     try:
         out = forward(x, y, SCALAR)
-        return _node(out, name, (a, b), {da}, {db})
+        return _node(out, name, a, b, {da}, {db})
     except (ArithmeticError, ValueError):
         out, da, db = on_arrays(rule.value_and_grads, x, y)
-        return _node(out, name, (a, b), da, db)
+        return _node(out, name, a, b, da, db)
 
 def operator(self, other):
     if type(other) is Value or isinstance(other, Value):
@@ -314,10 +339,10 @@ def operator(self, other):
     x, y = {operands}
     try:
         out = forward(x, y, SCALAR)
-        return _node(out, name, (self,), {local}, None, ({position}, c))
+        return _node(out, name, self, None, {local}, None, ({position}, c))
     except (ArithmeticError, ValueError):
         out, da, db = on_arrays(rule.value_and_grads, x, y)
-        return _node(out, name, (self,), {fallback}, None, ({position}, c))
+        return _node(out, name, self, None, {fallback}, None, ({position}, c))
 """
 
 
@@ -349,10 +374,10 @@ def _compiled_unary(rule: UnaryRule) -> Callable[[Value], Value]:
         x = self.data
         try:
             y = forward(x, SCALAR)
-            return _node(y, name, (self,), local_grad(x, y, SCALAR))
+            return _node(y, name, self, None, local_grad(x, y, SCALAR))
         except (ArithmeticError, ValueError):
             y, g = on_arrays(rule.value_and_grad, x)
-            return _node(y, name, (self,), g)
+            return _node(y, name, self, None, g)
 
     return function
 
@@ -399,4 +424,4 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
         total += bias.data
         parents, local_grads = (*parents, bias), (*local_grads, 1.0)
         partners.append(None)
-    return _node(total, "weighted_sum", parents, None, None, _Partners(partners), local_grads)
+    return _n_ary_node(total, "weighted_sum", parents, local_grads, _Partners(partners))
