@@ -1,57 +1,27 @@
 """The backprop player in a real browser: headless Chromium opens the saved page, Next changes frame and caption.
 
-Chromium is Debian's ``chromium`` (``make test`` installs it with scripts/ensure-chromium.sh; this test tries the
-same script once when it is missing). Playwright only drives it — ``playwright install`` is never run; the
-browser is launched from ``/usr/bin/chromium`` with a fresh profile. The test is skipped, saying why, only when
-Chromium cannot be installed on this machine.
+Chromium and Playwright as every browser test here uses them (tests/browser.py): Debian's ``chromium``, never
+``playwright install``; skipped, saying why, only when Chromium cannot be installed on this machine.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from autodiff import Value, viz
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser import CHROMIUM_FLAGS, chromium, sync_playwright
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot renders the frames (make dot)")
-
-
-def _chromium() -> str:
-    """The Chromium executable, installed from Debian's packages if missing; skip only if that is impossible."""
-    found = shutil.which("chromium") or (Path("/usr/bin/chromium").exists() and "/usr/bin/chromium")
-    if not found:
-        result = subprocess.run(
-            ["bash", str(REPO / "scripts" / "ensure-chromium.sh")], capture_output=True, text=True, timeout=900
-        )
-        found = shutil.which("chromium")
-        if not found:
-            pytest.skip(f"Chromium could not be installed: {(result.stderr or result.stdout).strip()[-300:]}")
-    return str(found)
 
 
 @pytest.fixture(scope="module")
 def page_of(tmp_path_factory):
     """Open an HTML file in headless Chromium; yields a function path → Playwright page (console errors kept)."""
-    try:
-        from playwright import sync_api
-    except ImportError:  # a dev dependency: missing means the set-up is incomplete, not that the test may pass
-        pytest.fail("Playwright drives the browser and is missing: pip install -e '.[dev]' (or make test)")
-    executable = _chromium()
-    with sync_api.sync_playwright() as playwright:
+    executable = chromium()
+    with sync_playwright() as playwright:
         profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
         context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=executable, headless=True, args=CHROMIUM_FLAGS, timeout=60_000
