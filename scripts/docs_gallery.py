@@ -29,10 +29,15 @@ class Example:
     text: str
     code: str
 
+    @property
+    def source(self) -> str:
+        """The code as shown on the page and run."""
+        return textwrap.dedent(self.code).strip()
+
     def run(self) -> Any:
-        """Execute the code shown, in a fresh namespace, and return its ``result``."""
+        """Execute :attr:`source`, in a fresh namespace, and return its ``result``."""
         namespace: dict[str, Any] = {"__name__": f"gallery_{self.name}"}
-        exec(compile(textwrap.dedent(self.code), f"<gallery: {self.name}>", "exec"), namespace)
+        exec(compile(self.source, f"<gallery: {self.name}>", "exec"), namespace)
         if "result" not in namespace:
             raise ValueError(f"gallery example {self.name!r} must assign its diagram to `result`")
         return namespace["result"]

@@ -131,11 +131,11 @@ def gallery_page(config: MkDocsConfig, files: Files) -> str:
     parts = [gallery.INTRO]
     for example in gallery.EXAMPLES:
         result = example.run()
-        parts.append(f"## {example.title}\n\n{example.text}\n\n```python\n{example.code.strip()}\n```\n")
+        parts.append(f"## {example.title}\n\n{example.text}\n\n```python\n{example.source}\n```\n")
         if hasattr(result, "svg"):
             uri = f"gallery/{example.name}.svg"
             files.append(File.generated(config, uri, content=result.svg()))
-            parts.append(f"![{example.title}]({uri})\n")
+            parts.append(f"![]({uri})\n")
         else:
             key = f"<!-- errorflow-embed {example.name} -->"
             _embeds[key] = result.html()
@@ -241,7 +241,9 @@ def on_page_content(content: str, page: Page, config: MkDocsConfig, files: Files
     for key, embed in _embeds.items():
         content = content.replace(key, embed)
     content = re.sub(r"<svg\b", "<svg data-search-exclude", content)
-    return re.sub(r'<div class="ef-player"', '<div data-search-exclude class="ef-player"', content)
+    # the player, and the notebooks' prompts ("In [1]:") and copy buttons ("Copied!"), are not text to search
+    return re.sub(r'<div class="(ef-player|zeroclipboard-container|jp-(?:In|Out)putPrompt)',
+                  r'<div data-search-exclude class="\1', content)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -97,7 +97,7 @@ def test_home_page_has_the_picture_the_commands_and_the_comparison(open_page):
 
 
 def test_notebook_02_shows_its_outputs_math_and_a_working_player(open_page):
-    page = open_page("notebooks/02_backprop_by_hand/")
+    page = open_page("notebooks/02_backprop_by_hand.html")
     assert page.locator(DIAGRAMS).count() >= 2  # the error-flow diagram and the player's frame
     assert page.locator("article img[src^='data:image/png']").count() >= 1  # the matplotlib plot
     assert page.locator("article mjx-container").count() > 20  # the Markdown cells' math, typeset
@@ -119,7 +119,7 @@ def test_notebook_02_shows_its_outputs_math_and_a_working_player(open_page):
 
 
 def test_api_page_renders_signatures_and_docstrings(open_page):
-    page = open_page("api/autodiff/")
+    page = open_page("api/autodiff.html")
     for name in ("autodiff.Value", "autodiff.Tensor", "autodiff.gradcheck", "autodiff.no_grad", "autodiff.float32"):
         assert page.locator(f"[id='{name}']").count() == 1, name
     signature = page.locator("[id='autodiff.gradcheck'] + div.doc-signature").first.inner_text()
@@ -135,7 +135,7 @@ def test_gallery_draws_every_example(open_page):
     sys.path.insert(0, str(REPO / "scripts"))
     import docs_gallery
 
-    page = open_page("gallery/")
+    page = open_page("gallery.html")
     players = page.locator(".ef-player").count()
     assert page.locator("figure.ef-diagram svg g.graph").count() + players == len(docs_gallery.EXAMPLES)
     assert page.locator("article pre").count() == len(docs_gallery.EXAMPLES)
@@ -150,7 +150,7 @@ def test_search_finds_the_gradcheck_pages(open_page):
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(timeout=20_000)
     hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
-    assert any("api/autodiff/" in h for h in hrefs), hrefs
+    assert any("api/autodiff.html" in h for h in hrefs), hrefs
     assert any("04_gradient_check" in h for h in hrefs), hrefs
     _shoot(page, "search")
     assert page.problems == []
