@@ -154,3 +154,17 @@ def test_search_finds_the_gradcheck_pages(open_page):
     assert any("04_gradient_check" in h for h in hrefs), hrefs
     _shoot(page, "search")
     assert page.problems == []
+
+
+def test_every_page_loads_cleanly_with_its_math_typeset(open_page):
+    pages = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html") if p.name != "404.html")
+    assert len(pages) >= 20
+    for path in pages:
+        page = open_page(path)
+        _no_raw_math(page)
+        for player in page.locator(".ef-player").all():  # every player steps
+            before = player.locator(".ef-caption").inner_text()
+            player.locator(".ef-next").click()
+            assert player.locator(".ef-caption").inner_text() != before, path
+        assert page.problems == [], path
+        page.close()
