@@ -1,14 +1,18 @@
-"""A griffe extension for the API reference (mkdocs.yml): the docstrings' reST roles, read as Markdown.
+"""Griffe extensions for the API reference (mkdocs.yml): what static analysis of errorflow's docstrings and
+``__all__`` lists misses.
 
 errorflow's docstrings are written for ``help()`` and say :func:`draw` or :class:`~autodiff.Tensor` the way
 Sphinx does; mkdocstrings renders docstrings as Markdown, where the role would show as literal text. Each role
-becomes inline code of the name it points at (``~`` drops the dotted prefix, as in Sphinx).
+becomes inline code of the name it points at (``~`` drops the dotted prefix, as in Sphinx), linked to that name's
+entry when the name resolves (from the docstring's scope outwards) and the site has an entry for it.
 """
 
 from __future__ import annotations
 
 import ast
+import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +21,19 @@ import griffe
 ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|data|attr|exc|obj|const):`(~?)([^`]+)`")
 
 
-def markdown_roles(text: str) -> str:
-    """``:func:`x.y``` → ```x.y```, ``:class:`~a.B``` → ```B```."""
-    return ROLE.sub(lambda m: f"`{m[2].rsplit('.', 1)[-1] if m[1] else m[2]}`", text)
+def markdown_roles(text: str, resolve: Callable[[str], str | None] = lambda name: None) -> str:
+    """``:func:`x.y``` → ```x.y```, ``:class:`~a.B``` → ```B```; linked (an optional autoref) where ``resolve``
+    gives the name's full path."""
+
+    def one(match: re.Match) -> str:
+        name = match[2]
+        shown = name.rsplit(".", 1)[-1] if match[1] else name
+        path = resolve(name)
+        if path is None:
+            return f"`{shown}`"
+        return f'<autoref identifier="{path}" optional><code>{html.escape(shown)}</code></autoref>'
+
+    return ROLE.sub(one, text)
 
 
 def _objects(obj: griffe.Object):
@@ -33,10 +47,25 @@ def _objects(obj: griffe.Object):
 class ReSTRoles(griffe.Extension):
     """Rewrites the roles in every docstring of the package (list it before :class:`ExportedNames`)."""
 
-    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        def resolver(obj: griffe.Object) -> Callable[[str], str | None]:
+            def resolve(name: str) -> str | None:
+                scope: griffe.Object | None = obj
+                while scope is not None:
+                    for candidate in (f"{scope.path}.{name}", name):
+                        try:
+                            loader.modules_collection[candidate]
+                        except (KeyError, ValueError, griffe.AliasResolutionError):
+                            continue
+                        return candidate
+                    scope = scope.parent
+                return None
+
+            return resolve
+
         for obj in _objects(pkg):
             if obj.docstring is not None:
-                obj.docstring.value = markdown_roles(obj.docstring.value)
+                obj.docstring.value = markdown_roles(obj.docstring.value, resolver(obj))
 
 
 class ExportedNames(griffe.Extension):

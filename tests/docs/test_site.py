@@ -125,7 +125,8 @@ def test_api_page_renders_signatures_and_docstrings(open_page):
     signature = page.locator("[id='autodiff.gradcheck'] + div.doc-signature").first.inner_text()
     assert "gradcheck(" in signature and "eps" in signature
     assert "centered differences" in page.locator("article").inner_text()
-    assert ":func:`" not in page.locator("article").inner_text()  # reST roles read as code
+    assert ":func:`" not in page.locator("article").inner_text()  # reST roles read as code, linked to their entries
+    assert page.locator("article a.autorefs[href$='#autodiff.gradcheck']").count() >= 1
     _no_raw_math(page)
     _shoot(page, "api-autodiff")
     assert page.problems == []
