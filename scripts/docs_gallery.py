@@ -82,8 +82,7 @@ EXAMPLES = [
         from autodiff import Value, viz
 
         mlp = nn.MLP(4, [2, 1], activation="sigmoid", seed=0)
-        x = [Value(v, f"a{j}⁽¹⁾".translate(str.maketrans("1234", "₁₂₃₄"))) for j, v in
-             zip("1234", [0.5, -1.0, 2.0, 0.8])]
+        x = [Value(v, f"a{'₁₂₃₄'[j]}⁽¹⁾") for j, v in enumerate([0.5, -1.0, 2.0, 0.8])]
         s = mlp(x)
         s.backward()
         result = viz.draw(s, flow=True, model=mlp)
