@@ -105,6 +105,9 @@ def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
     return {id(n) for n in nodes}
 
 
+_STATES = ("forward", "past", "current", "future")
+
+
 def _html(text: str) -> str:
     return html.escape(str(text), quote=False)
 
@@ -205,11 +208,13 @@ class _Scene:
             return f"^ {_fmt(p)}" if p is not None else "^ p"
         return text
 
-    def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False) -> str:
+    def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False,
+                    hidden_color: str | None = None, show_grad: bool = True) -> str:
         """HTML-like label: the name in bold, then data and grad (4 significant digits) or a tensor's numbers.
 
         A tensor that fits ``cells`` shows data and grad as shaded tables of cells (:mod:`.cells`); a larger one its
-        norm, min, max and a histogram.
+        norm, min, max and a histogram. ``hide_grad`` writes the grad in ``hidden_color`` (the node's fill) so it
+        keeps its place in the layout; ``show_grad=False`` leaves it out (a forward-only diagram).
         """
         rows = []
         name = self.names.get(id(node))
@@ -217,7 +222,8 @@ class _Scene:
             rows.append(f"<b>{_html(name)}</b>")
         data = node.data
         # a grad not known yet keeps its place in the layout, written in the node's own fill colour
-        grad_color = COLORS["greyed_fill"] if hide_grad else COLORS["greyed_text"] if greyed else COLORS["flow"]
+        grad_color = (hidden_color or COLORS["greyed_fill"]) if hide_grad else COLORS["greyed_text"] if greyed \
+            else COLORS["flow"]
 
         def colored(line: str) -> str:
             return f'<font color="{grad_color}">{_html(line)}</font>'
@@ -225,14 +231,17 @@ class _Scene:
         if _is_array(data):
             rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
             rows += self._array_rows(data, text=COLORS["greyed_text"] if greyed else None, hidden=greyed)
-            if grad is None:
+            if not show_grad:
+                pass
+            elif grad is None:
                 rows.append(colored("grad None"))
             else:
                 rows.append(colored("grad"))
                 rows += self._array_rows(np.asarray(grad), text=grad_color, hidden=hide_grad, numbers_in_text=greyed)
         else:
             rows.append(f"data {_html(_fmt(data))}")
-            rows.append(colored(f"grad {_fmt(grad)}"))
+            if show_grad:
+                rows.append(colored(f"grad {_fmt(grad)}"))
         body = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
         return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{body}</table>>'
 
@@ -281,18 +290,30 @@ class _Scene:
         frame: int | None = None,
         highlight: set[int] | None = None,
         title: str | None = None,
+        grads: bool = True,
+        uniform: str | None = None,
     ) -> Diagram:
-        """Build the DOT graph. ``frame`` (a step index, −1 before the first) draws one step of the walk."""
-        stepping = frame is not None
+        """Build the DOT graph. ``frame`` (a step index, −1 for the forward pass) draws one step of the walk.
+
+        ``uniform`` ('forward', 'past', 'current' or 'future') draws every node and edge of the step layout in
+        that one state: the player composes its frames from these four pictures (same layout, other colours).
+        """
+        if uniform is not None and uniform not in _STATES:
+            raise ValueError(f"uniform must be one of {', '.join(_STATES)}, got {uniform!r}")
+        stepping = frame is not None or uniform is not None
         trace = self.trace if flow or stepping else None
         flow = flow or stepping
         highlight = set(highlight or ())
-        if stepping and 0 <= frame < len(trace.steps):
+        if frame is not None and 0 <= frame < len(trace.steps):
             current = trace.steps[frame].node
             highlight.add(id(current) if id(current) in self.kept else -1)
 
         def state(node: Any) -> str:
-            """'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
+            """'forward', 'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
+            if uniform is not None:
+                return uniform
+            if frame is not None and frame < 0:
+                return "forward"
             index = trace.step_of.get(id(node)) if trace else None
             if not stepping or index is None:
                 return "past" if not stepping else "future"
@@ -317,6 +338,7 @@ class _Scene:
             vid, role, key = self.ids[id(node)], self.roles[id(node)], self.cluster_of.get(id(node))
             node_state = state(node)
             greyed = stepping and node_state == "future"
+            forward = node_state == "forward"
             if trace is not None and id(node) in trace.signal:
                 grad = trace.signal[id(node)]
             else:
@@ -330,9 +352,11 @@ class _Scene:
             }
             if greyed:
                 attrs["fontcolor"] = COLORS["greyed_text"]
-            if id(node) in highlight:
+            if id(node) in highlight or node_state == "current" and uniform is not None:
                 attrs.update(penwidth="3", color=COLORS["current"])
-            add_node(key, vid, self.value_label(node, grad, hide_grad=greyed, greyed=greyed), attrs)
+            label = self.value_label(node, grad, hide_grad=greyed or forward, greyed=greyed,
+                                     hidden_color=COLORS[role] if forward else None, show_grad=grads)
+            add_node(key, vid, label, attrs)
             if node._parents:
                 op_attrs = {
                     "shape": "ellipse",
@@ -370,10 +394,13 @@ class _Scene:
                 continue
             vid = self.ids[id(node)]
             node_state = state(node)
-            color = COLORS["future"] if node_state == "future" else COLORS["flow"] if flow else COLORS["forward"]
+            forward = node_state == "forward"
+            color = COLORS["future"] if node_state == "future" else COLORS["flow"] if flow and not forward \
+                else COLORS["forward"]
             width = "2.2" if node_state == "current" else "1"
+            backwards = {"dir": "back"} if forward else {}  # the flow layout, arrows the forward way
             if flow:
-                dot.edge(vid, vid + "op", color=color, penwidth=width)
+                dot.edge(vid, vid + "op", color=color, penwidth=width, **backwards)
             else:
                 dot.edge(vid + "op", vid, color=color)
             for position, parent in enumerate(node._parents):
@@ -391,10 +418,10 @@ class _Scene:
                 if edge is None:  # a parent that needs no gradient is sent nothing
                     dot.edge(vid + "op", pid, style="dotted", color=COLORS["future"], arrowhead="none")
                     continue
-                attrs = {"color": color, "penwidth": width}
+                attrs = {"color": color, "penwidth": width, **backwards}
                 if node_state == "current":
                     attrs["color"] = COLORS["current"]
-                attrs["label"] = self.edge_label(edge, hidden=node_state == "future")
+                attrs["label"] = self.edge_label(edge, hidden=node_state in ("future", "forward"))
                 dot.edge(vid + "op", pid, **attrs)
 
         if self.hidden:
@@ -439,18 +466,21 @@ class _Scene:
         trace = self.trace
         root = self.names.get(id(self.root)) or "out"
         if index < 0:
-            who = root if id(self.root) in self.names else f"the output, {self.call(self.root)},"
-            return (f"The forward pass is done: every node holds its value. Backpropagation starts by giving "
-                    f"{who} an error signal of 1 (∂{root}/∂{root} = 1) and walks back from there, each node "
-                    f"sending its inputs the signal it received times its local derivative.")
+            who = f"the output {root}" if id(self.root) in self.names else f"the output ({self.call(self.root)})"
+            return (f"The forward pass is done: every node holds its value, computed from the inputs towards the "
+                    f"output. Backpropagation starts at {who} with an error signal of 1 (∂{root}/∂{root} = 1) and "
+                    f"walks back from there, each node sending its inputs the signal it received times its local "
+                    f"derivative.")
         step = trace.steps[index]
         node = step.node
         who = self.call(node)
         signal = _signal_words(step.error_signal)
         prefix = f"Step {index + 1} of {len(trace.steps)}: "
         if not node._parents:
+            name = self.names.get(id(node))
+            result = f"∂{root}/∂{name} = {signal}" if name else f"the derivative of {root} with respect to it"
             return (prefix + f"{who} is a leaf: it receives {signal}, the sum of everything sent to it, and adds "
-                    f"it to its .grad: ∂{root}/∂{who} = {signal}.")
+                    f"it to its .grad: {result}.")
         own = "1 (the starting signal)" if node is self.root else signal
         delta = _delta_name(self.names.get(id(node)))
         if delta and _is_array(node.data) and node is not self.root:

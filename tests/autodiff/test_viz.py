@@ -407,13 +407,16 @@ def test_player_html_is_self_contained():
     total = len(autodiff.topological_order(n["s"]))
     assert len(player) == total + 1 and len(player.captions) == total + 1
     page = player.html()
-    assert page.count('class="ef-frame"') == total + 1 and page.count("<svg") == total + 1
+    # issue 12: one SVG shared by every frame (each frame restyles its elements), not one SVG per frame
+    assert page.count('class="ef-frame"') == 1 and page.count("<svg") == 1
     assert "<?xml" not in page and "DOCTYPE svg" not in page
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)  # no external resources
-    assert page.count('style="display:block"') == 1
     assert 'class="ef-prev"' in page and 'class="ef-next"' in page and 'type="range"' in page
-    captions = json.loads(re.search(r'class="ef-captions">(.*?)</script>', page, re.S)[1].replace("<\\/", "</"))
-    assert captions == player.captions
+    data = player_data(page)
+    captions = data["captions"]
+    assert captions == player.captions and data["frames"] == list(range(-1, total))
+    assert data["counters"] == ["Forward pass"] + [f"Step {k} of {total}" for k in range(1, total + 1)]
+    assert all(c.startswith(f"Step {k} of {total}: ") for k, c in enumerate(captions[1:], start=1))
     assert player._repr_html_() == page
     assert "error signal of 1" in captions[0]
     z1 = n["z₁⁽²⁾"].data
@@ -424,6 +427,11 @@ def test_player_html_is_self_contained():
     assert "to W₁₄⁽¹⁾ (× a₄⁽¹⁾ = " in z_step
     (leaf_step,) = [c for c in captions if c.split(": ", 1)[-1].startswith("W₁₄⁽¹⁾ is a leaf")]
     assert "∂s/∂W₁₄⁽¹⁾" in leaf_step
+
+
+def player_data(page: str) -> dict:
+    """The frames' data a player page carries (captions, counters, steps shown, per-element restyling)."""
+    return json.loads(re.search(r'class="ef-data">(.*?)</script>', page, re.S)[1].replace("<\\/", "</"))
 
 
 def test_player_save_writes_a_page(tmp_path):
@@ -459,7 +467,7 @@ def test_cli_writes_diagram_and_player(tmp_path, capsys):
             str(tmp_path / "neuron.html")]
     assert main(argv) == 0
     assert "<svg" in (tmp_path / "neuron.svg").read_text(encoding="utf-8")
-    assert (tmp_path / "neuron.html").read_text(encoding="utf-8").count('class="ef-frame"') == 11
+    assert len(player_data((tmp_path / "neuron.html").read_text(encoding="utf-8"))["frames"]) == 11
     assert "= 0.707107" in capsys.readouterr().out
 
 
