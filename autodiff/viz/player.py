@@ -87,7 +87,7 @@ _PLAYER_JS = """
           parts[i].classList.toggle("ef-cur", s === "current");
           shown[i] = s;
         }
-        if (s === "current" && focus === null && parts[i].getAttribute("class") === "node") { focus = parts[i]; }
+        if (s === "current" && focus === null && parts[i].classList.contains("node")) { focus = parts[i]; }
       }
       if (focus && box.classList.contains("ef-zoomed")) { focus.scrollIntoView({block: "nearest", inline: "nearest"}); }
     } else {
