@@ -28,7 +28,7 @@ from .naming import (
     _delta_name,
     _fmt,
     _is_array,
-    _model_groups,
+    _model_structure,
     _names,
     _roles,
     _signal_text,
@@ -42,6 +42,10 @@ class GraphvizNotInstalled(graphviz.ExecutableNotFound):
 
     def __init__(self, message: str = INSTALL_HINT) -> None:
         RuntimeError.__init__(self, message)
+
+
+PNG_DPI = 200
+"""The resolution a diagram saved as .png gets by default (dots per inch)."""
 
 
 class Diagram(graphviz.Digraph):
@@ -65,8 +69,11 @@ class Diagram(graphviz.Digraph):
         except graphviz.ExecutableNotFound as error:
             raise GraphvizNotInstalled() from error
 
-    def save(self, filename: Any = None, directory: Any = None, *, skip_existing: bool | None = False) -> str:
+    def save(self, filename: Any = None, directory: Any = None, *, skip_existing: bool | None = False,
+             dpi: float | None = None) -> str:
         """Write the diagram to ``filename``: rendered for .svg/.png/.pdf, DOT source for anything else.
+
+        A .png is rendered at ``dpi`` dots per inch (default :data:`PNG_DPI`, 200: sharp on a slide).
 
         Written by :func:`autodiff.fileio.atomic_write` (missing directories are created): a failure — a full
         disk, a FIFO or write-protected file as the target — leaves the previous file as it was, never a fragment.
@@ -74,12 +81,20 @@ class Diagram(graphviz.Digraph):
         """
         if filename is not None and directory is None and skip_existing is False:
             check_target(filename, make_parents=True, example="diagram.svg")  # refuse before rendering
-            return atomic_write(filename, self.file_bytes(filename), make_parents=True, example="diagram.svg")
+            return atomic_write(filename, self.file_bytes(filename, dpi=dpi), make_parents=True,
+                                example="diagram.svg")
         return super().save(filename, directory=directory, skip_existing=skip_existing)
 
-    def file_bytes(self, filename: str | os.PathLike[str]) -> bytes:
+    def file_bytes(self, filename: str | os.PathLike[str], *, dpi: float | None = None) -> bytes:
         """What :meth:`save` writes to ``filename``: the rendered .svg/.png/.pdf, or the DOT source otherwise."""
         fmt = self._RENDERED.get(Path(filename).suffix.lower())
+        if fmt == "png":
+            dpi = PNG_DPI if dpi is None else dpi
+            if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
+                raise ValueError(f"dpi must be a number between 10 and 1200, got {dpi!r}")
+            sharp = self.copy()
+            sharp.attr(dpi=f"{dpi:g}")
+            return sharp.pipe(format="png")
         return self.pipe(format=fmt) if fmt is not None else self.source.encode(self.encoding)
 
     def svg(self) -> str:
@@ -108,6 +123,16 @@ def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
 _STATES = ("forward", "past", "current", "future")
 
 
+def _points(size: float) -> str:
+    return f"{size:g}"
+
+
+def _reached(root: Any) -> bool:
+    """Has a backward pass reached ``root``? (Its grad is set: not None, not all zero.)"""
+    grad = root.grad
+    return grad is not None and bool(np.any(np.asarray(grad) != 0))
+
+
 def _html(text: str) -> str:
     return html.escape(str(text), quote=False)
 
@@ -125,7 +150,11 @@ class _Scene:
         rankdir: str = "LR",
         legend: bool = True,
         cells: int = _cells.DEFAULT_CELLS,
+        fontsize: float = 11,
     ) -> None:
+        if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
+            raise ValueError(f"fontsize must be a number of points between 4 and 72, got {fontsize!r}")
+        self.fontsize = float(fontsize)
         if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
             raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
         if rankdir not in _FLIPPED:
@@ -137,13 +166,13 @@ class _Scene:
         self.cells = _cells.check_cells(cells)
         self.order = graph.topological_order(root)
         self.ids = {id(n): f"v{i}" for i, n in enumerate(self.order)}
-        self.names = _names(self.order)
         parameter_ids = _node_set(params, "params")
-        group_of, titles = ({}, {}) if model is None else _model_groups(model)
+        group_of, titles, model_names = ({}, {}, {}) if model is None else _model_structure(model)
+        self.names = _names(self.order, model_names)
         parameter_ids |= set(group_of)
         if model is not None:
             parameter_ids |= {id(p) for p in model.parameters()}
-        self.roles = _roles(self.order, root, parameter_ids)
+        self.roles = _roles(self.order, root, parameter_ids, known=params is not None or model is not None)
         self.cluster_of = _clusters(self.order, group_of, titles)
         if model is not None:  # the data a model reads sits in its own box, left of the layers
             titles = {"inputs": "Inputs", **titles}
@@ -322,10 +351,11 @@ class _Scene:
         dot = Diagram(name="errorflow", format="svg")
         dot.attr(rankdir=_FLIPPED[self.rankdir] if flow else self.rankdir, fontname="Helvetica", nodesep="0.25",
                  ranksep="0.35", newrank="true")
-        dot.attr("node", fontname="Helvetica", fontsize="11")
-        dot.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
+        size = self.fontsize
+        dot.attr("node", fontname="Helvetica", fontsize=_points(size))
+        dot.attr("edge", fontname="Helvetica", fontsize=_points(size - 2), arrowsize="0.6")
         if title:
-            dot.attr(label=title, labelloc="t", fontsize="13")
+            dot.attr(label=title, labelloc="t", fontsize=_points(size + 2))
 
         bodies: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
 
@@ -362,7 +392,7 @@ class _Scene:
                     "shape": "ellipse",
                     "style": "filled",
                     "fillcolor": COLORS["operation"],
-                    "fontsize": "10",
+                    "fontsize": _points(size - 1),
                     "height": "0.3",
                     "width": "0.3",
                     "margin": "0.03,0.01",
@@ -378,7 +408,7 @@ class _Scene:
             if key is not None:
                 cluster = graphviz.Digraph(name=f"cluster_{key.replace('.', '_')}")
                 cluster.attr(label=self.cluster_titles[key], style="rounded,dashed", color="#9e9e9e",
-                             fontsize="11", fontname="Helvetica")
+                             fontsize=_points(size), fontname="Helvetica")
                 target = cluster
             for node_id, label, attrs in members:
                 target.node(node_id, label, **attrs)
@@ -447,7 +477,7 @@ class _Scene:
                         "</font></td></tr>")
         table = "".join(rows)
         dot.node("legend", f'<<table border="0" cellborder="0" cellspacing="2" cellpadding="2">{table}</table>>',
-                 shape="box", style="rounded", color="#bdbdbd", fontsize="9")
+                 shape="box", style="rounded", color="#bdbdbd", fontsize=_points(self.fontsize - 2))
 
     # ---- captions --------------------------------------------------------------------------------------------
     def sent(self, edge: FlowEdge) -> str:
@@ -525,6 +555,8 @@ def draw(
     title: str | None = None,
     collapse: bool = False,
     cells: int = _cells.DEFAULT_CELLS,
+    grads: bool | None = None,
+    fontsize: float = 11,
 ) -> Diagram:
     """Draw the computation graph that ``root`` depends on, as a :class:`Diagram` (a ``graphviz.Digraph``).
 
@@ -533,8 +565,10 @@ def draw(
       cells shaded blue (< 0), white (0), red (> 0), data and grad on their own scales — flow edges carrying such a
       signal show its cells too; a larger one as norm, min, max and a histogram (``cells=0``: always). Each result
       has a small operation node (``+``, ``×``, ``σ``, ``Σ w·x + b``; a constant operand shows beside it, ``× 2``).
-    * Colours by role (:data:`COLORS`): inputs (leaves that are data), parameters (leaves labelled W…, w…, b…, U…,
-      u…, or passed in ``params``/``model``), intermediates, and the output; ``legend=True`` adds a key.
+    * Colours by role (:data:`COLORS`): inputs (leaves that are data), parameters (leaves passed in ``params`` or
+      ``model``, Tensors that require grad; only when neither is given, Values labelled W, w, b, U, u with
+      indices — ``W₁₄⁽¹⁾``, ``w1``, ``b^(2)`` — not ``beta``), intermediates, and the output; ``legend=True`` adds
+      a key.
     * ``model`` (an ``nn.Module``): its parameters are parameters, boxed per layer ("Layer 1: W⁽¹⁾, b⁽¹⁾") by
       their ``named_parameters()`` names, with the layer's z and a nodes inside the box.
     * ``flow=True``: the error-flow view. Edges run from the output back towards the inputs, each labelled with the
@@ -542,6 +576,11 @@ def draw(
       grads show what this one pass delivers (leaves may hold more, accumulated over earlier passes).
     * ``max_nodes``: nodes beyond the ``max_nodes`` nearest the output collapse into one "… N more nodes" node.
     * ``highlight``: a node (or nodes) to outline.
+    * ``grads``: show each node's ``.grad``. By default (None) only once a backward pass has reached the graph (the
+      output's grad is set): a diagram drawn after the forward pass shows values only. ``flow=True`` always shows
+      the signals of one pass.
+    * ``fontsize``: the nodes' font size in points (edges 2 smaller, the title 2 larger); ``save("g.png",
+      dpi=…)`` sets the resolution.
     * ``collapse=True``: the layer-level view (notes §6): one box per layer, a⁽ᵏ⁺¹⁾ = f(W⁽ᵏ⁾a⁽ᵏ⁾ + b⁽ᵏ⁾), and only the
       signals between layers and into each layer's parameters (:mod:`autodiff.viz.layers`); scalar networks need
       ``model=``.
@@ -556,9 +595,12 @@ def draw(
 
         return collapsed(root, model=model, flow=flow, rankdir=rankdir, title=title)
     highlighted = _node_set(highlight, "highlight")
+    if grads is not None and not isinstance(grads, bool):
+        raise TypeError(f"grads must be True, False or None (automatic), got {type(grads).__name__}")
     scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                   cells=cells)
-    return scene.diagram(flow=flow, highlight=highlighted, title=title)
+                   cells=cells, fontsize=fontsize)
+    show = flow or (_reached(root) if grads is None else grads)
+    return scene.diagram(flow=flow, highlight=highlighted, title=title, grads=show)
 
 
 def steps(
@@ -571,6 +613,7 @@ def steps(
     legend: bool = True,
     cells: int = _cells.DEFAULT_CELLS,
     collapse: bool = False,
+    fontsize: float = 11,
 ) -> list[Diagram]:
     """One diagram per backward step from ``root``: the node being processed outlined, the signals sent so far
     drawn and labelled, what is still to come greyed out (its labels kept invisibly so frames line up).
@@ -578,8 +621,9 @@ def steps(
     ``collapse=True``: one diagram per layer of the layer-level view (see :func:`draw`), in the order the layers
     finish their backward work: the output, the top layer, …, the first layer.
     """
+    options = {} if collapse else {"fontsize": fontsize}
     scene = _scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                   cells=cells, collapse=collapse)
+                   cells=cells, collapse=collapse, **options)
     return [scene.frame(k, f"backward step {k + 1} of {scene.total}") for k in range(scene.total)]
 
 

@@ -38,7 +38,6 @@ INSTALL_HINT = (
     "or 'conda install -c conda-forge graphviz'."
 )
 
-_PARAMETER_PREFIXES = ("W", "w", "b", "U", "u")
 _ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "hardtanh", "softsign"}
 _FLIPPED = {"LR": "RL", "RL": "LR", "TB": "BT", "BT": "TB"}
 _OP_TEXT = {
@@ -125,21 +124,26 @@ def _row_index(sub: str) -> str:
     return sub.split(",")[0] if "," in sub else sub[:1]
 
 
-def _names(order: Sequence[Any]) -> dict[int, str]:
-    """Display names: the node's label; for unlabelled neuron nodes, the notes' z and a names.
+def _names(order: Sequence[Any], given: dict[int, str] | None = None) -> dict[int, str]:
+    """Display names: the node's label, else a name ``given`` (a model's unlabelled parameters, named by their
+    place); for unlabelled neuron nodes, the notes' z and a names.
 
-    A ``weighted_sum`` whose weights are labelled W_ij^(k) (all with the same unit i and layer k) is the input of
+    A ``weighted_sum`` whose weights are named W_ij^(k) (all with the same unit i and layer k) is the input of
     unit i of layer k+1: z_i^(k+1). An unlabelled activation of z_i^(k) is that unit's output a_i^(k).
     """
     names: dict[int, str] = {}
+    given = given or {}
     for node in order:
         if node.label:
             names[id(node)] = node.label
             continue
+        if id(node) in given:
+            names[id(node)] = given[id(node)]
+            continue
         if node.op == "weighted_sum":
             units = set()
             for parent in node._parents:
-                match = _layered(parent.label)
+                match = _layered(names.get(id(parent)))
                 if match and match["symbol"] in "Ww" and match["sub"]:
                     units.add((_row_index(match["sub"]), match["sup"]))
             if len(units) == 1:
@@ -244,14 +248,34 @@ def _delta_name(name: str | None) -> str | None:
 
 
 # ---- roles and layer clusters ----------------------------------------------------------------------------------
-def _roles(order: Sequence[Any], root: Any, parameter_ids: set[int]) -> dict[int, str]:
+_PARAMETER_LABEL = re.compile(r"^(?:[WwUub](?:$|[\d_\[\^(⁽" + _SUBSCRIPTS + _SUPERSCRIPTS + r",]|ᵀ)|weight|bias)")
+
+
+def _is_parameter_label(label: str | None) -> bool:
+    """A label the notes give a parameter: W, w, b, U, u alone or with indices (``W₁₄⁽¹⁾``, ``w1``, ``W[1,4]``,
+    ``b^(2)``, ``w_1``), ``weight``, ``bias`` — not a word that merely starts with one of those letters (``beta``,
+    ``units``)."""
+    return bool(label) and _PARAMETER_LABEL.match(label) is not None
+
+
+def _roles(order: Sequence[Any], root: Any, parameter_ids: set[int], known: bool = False) -> dict[int, str]:
+    """Node id → input | parameter | intermediate | output.
+
+    A leaf is a parameter when it is known to be one: in ``parameter_ids`` (``params=``, ``model=``), or a Tensor
+    that requires grad (an input Tensor does not). Only when nothing is known (``known`` False: no ``params``/
+    ``model``) does a scalar leaf's label decide (:func:`_is_parameter_label`); everything else is an input.
+    """
     roles = {}
     for node in order:
         if node is root:
             role = "output"
         elif node._parents:
             role = "intermediate"
-        elif id(node) in parameter_ids or (node.label or "").startswith(_PARAMETER_PREFIXES):
+        elif id(node) in parameter_ids:
+            role = "parameter"
+        elif _is_array(node.data) and hasattr(node, "requires_grad"):
+            role = "parameter" if node.requires_grad and not known else "input"
+        elif not known and _is_parameter_label(node.label):
             role = "parameter"
         else:
             role = "input"
@@ -266,37 +290,76 @@ class _Cluster:
     members: list[Any]
 
 
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", _SUBSCRIPTS))
+
+
+def _sup(n: int) -> str:
+    return str(n).translate(_TO_SUPERSCRIPT)
+
+
 def _model_groups(model: Any) -> tuple[dict[int, str], dict[str, str]]:
-    """Parameter id → group key, and group key → title, from ``model.named_parameters()``.
+    """Parameter id → group key, and group key → title, from ``model.named_parameters()`` (see
+    :func:`_model_structure`, which also names the parameters)."""
+    group_of, titles, _ = _model_structure(model)
+    return group_of, titles
+
+
+def _model_structure(model: Any) -> tuple[dict[int, str], dict[str, str], dict[int, str]]:
+    """Parameter id → group key, group key → title, and parameter id → the notes' name for an unlabelled one.
 
     A name such as ``layers.0.neurons.2.w.1`` belongs to the model's child ``layers.0``, titled by its class and
-    position ("Layer 1"); a child that is not in a list keeps its attribute name. Titles add the parameters'
-    symbols read from their labels: "Layer 1: W⁽¹⁾, b⁽¹⁾".
+    position ("Layer 1"); a child of an ``nn.Sequential`` (``0.W``, ``2.W``) is numbered among the children that
+    have parameters ("Linear 1", "Linear 2"); another child keeps its attribute name. Titles add the parameters'
+    symbols: "Layer 1: W⁽¹⁾, b⁽¹⁾". An unlabelled parameter is named by its place: weight j of neuron i of layer k
+    is ``Wᵢⱼ⁽ᵏ⁾`` (``Wᵢ,ⱼ⁽ᵏ⁾`` past 9), its bias ``bᵢ⁽ᵏ⁾``, a layer's weight matrix ``W⁽ᵏ⁾``.
     """
     modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
     group_of: dict[int, str] = {}
     symbols: dict[str, list[str]] = {}
     heads: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    names: dict[int, str] = {}
     for name, param in model.named_parameters():
         parts = name.split(".")
         if len(parts) >= 3 and parts[1].isdigit():
-            key = f"{parts[0]}.{parts[1]}"
+            key, rest = f"{parts[0]}.{parts[1]}", parts[2:]
             kind = type(modules[key]).__name__ if key in modules else parts[0].rstrip("s").capitalize()
-            heads[key] = f"{kind} {int(parts[1]) + 1}"
+            numbers.setdefault(key, int(parts[1]) + 1)
+            heads[key] = f"{kind} {numbers[key]}"
+        elif len(parts) >= 2 and parts[0].isdigit():  # a child of nn.Sequential
+            key, rest = parts[0], parts[1:]
+            kind = type(modules[key]).__name__ if key in modules else "Layer"
+            numbers.setdefault(key, len(numbers) + 1)
+            heads[key] = f"{kind} {numbers[key]}"
         elif len(parts) >= 2 and not parts[1].isdigit():
-            key = parts[0]
+            key, rest = parts[0], parts[1:]
             heads[key] = key
         else:
             continue  # a parameter of the model itself: not in a layer
         group_of[id(param)] = key
         label = getattr(param, "label", None)
-        match = _layered(label)
         attribute = parts[-2] if parts[-1].isdigit() else parts[-1]
-        symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
+        letter = {"w": "W", "weight": "W", "W": "W", "b": "b", "bias": "b"}.get(attribute)
+        k = numbers.get(key)
+        if letter and k is not None and (not label or label in ("W", "b", "weight", "bias")):
+            unit = int(rest[1]) + 1 if len(rest) >= 2 and rest[0] == "neurons" and rest[1].isdigit() else None
+            column = int(parts[-1]) + 1 if parts[-1].isdigit() else None
+            index = ""
+            if unit is not None:
+                index = _sub(unit)
+                if column is not None:
+                    index += ("," if unit > 9 or column > 9 else "") + _sub(column)
+            if not label and index:
+                names[id(param)] = f"{letter}{index}⁽{_sup(k)}⁾"
+            symbol = f"{letter}⁽{_sup(k)}⁾"
+        else:
+            match = _layered(label)
+            symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
         if symbol not in symbols.setdefault(key, []):
             symbols[key].append(symbol)
     titles = {key: f"{head}: {', '.join(symbols[key])}" for key, head in heads.items()}
-    return group_of, titles
+    return group_of, titles, names
 
 
 def _clusters(order: Sequence[Any], group_of: dict[int, str], titles: dict[str, str]) -> dict[int, str]:

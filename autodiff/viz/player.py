@@ -177,13 +177,15 @@ class BackpropPlayer:
         collapse: bool = False,
         skip_leaves: bool = False,
         max_frames: int | None = None,
+        fontsize: float = 11,
     ) -> None:
         if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int)
                                        or max_frames < 2):
             raise ValueError(f"max_frames must be an int ≥ 2 (the forward pass and one step) or None, "
                              f"got {max_frames!r}")
+        options = {} if collapse else {"fontsize": fontsize}
         self._scene = _scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                             cells=cells, collapse=collapse)
+                             cells=cells, collapse=collapse, **options)
         scene = self._scene
         self._shared = isinstance(scene, _Scene)
         if skip_leaves and self._shared:

@@ -118,7 +118,8 @@ def test_value_and_operation_nodes_and_edges():
     for tail, head, _ in dot.edges:
         assert (tail in value_ids) != (head in value_ids)  # always value ↔ operation
     x_id, x_node = dot.node_named("x")
-    assert text_of(x_node["label"]) == "x data 2 grad 0"
+    assert text_of(x_node["label"]) == "x data 2"  # issue 12: before backward() a diagram shows no grads
+    assert text_of(Dot(viz.draw(a, grads=True).source).node_named("x")[1]["label"]) == "x data 2 grad 0"
     assert dot.graph["rankdir"] == "LR"
 
 
@@ -340,7 +341,7 @@ def tensor_net() -> tuple[FakeTensor, FakeTensor, FakeTensor]:
 def test_tensor_nodes_show_shape_dtype_and_a_preview():
     """With ``cells=0`` (issue 11 §3 draws tensors that fit as cells by default: tests/autodiff/test_viz_cells.py)."""
     s, W, x = tensor_net()
-    dot = Dot(viz.draw(s, cells=0).source)
+    dot = Dot(viz.draw(s, cells=0, grads=True).source)  # grads=True: before backward() they are hidden (issue 12)
     texts = {text_of(v["label"]).split()[0]: text_of(v["label"]) for v in dot.values().values()}
     norm = np.linalg.norm(W.data)
     assert texts["W"] == f"W (3, 4) float64 ‖·‖ {norm:.4g} min 0 max 1.1 grad None"

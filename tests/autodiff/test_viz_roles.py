@@ -1,0 +1,105 @@
+"""Issue 12: diagrams a teacher can put on a slide — roles from what is known, titles from the model's
+structure, no gradients before a backward pass, font size and resolution."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Tensor, Value, viz
+from nn.micrograd import MLP
+from tests.autodiff.test_viz import Dot, text_of
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot renders the diagram")
+
+
+def fill_of(dot: Dot, name: str) -> str:
+    return dot.node_named(name)[1]["fillcolor"]
+
+
+def test_a_label_starting_with_a_parameter_letter_is_not_enough():
+    beta, w1, W = Value(0.5, "beta"), Value(2.0, "w1"), Value(1.0, "W[1,4]^(1)")
+    units, b2 = Value(3.0, "units"), Value(1.0, "b₂")
+    dot = Dot(viz.draw(beta * w1 + W * units + b2).source)
+    assert fill_of(dot, "beta") == fill_of(dot, "units") == viz.COLORS["input"]
+    assert fill_of(dot, "w1") == fill_of(dot, "W[1,4]^(1)") == fill_of(dot, "b₂") == viz.COLORS["parameter"]
+
+
+def test_what_is_known_beats_the_label():
+    w, b = Value(2.0, "w"), Value(1.0, "b")
+    dot = Dot(viz.draw(w * b, params=[b]).source)  # params= says which leaves are parameters
+    assert fill_of(dot, "b") == viz.COLORS["parameter"] and fill_of(dot, "w") == viz.COLORS["input"]
+
+
+def test_tensors_are_parameters_when_they_require_grad():
+    W = Tensor(np.ones((2, 3)), requires_grad=True)
+    x = Tensor(np.ones((3,)))
+    dot = Dot(viz.draw((W @ x).sum()).source)
+    fills = {text_of(v["label"]).split()[0]: v["fillcolor"] for v in dot.values().values() if "(2, 3)" in
+             text_of(v["label"]) or "(3,)" in text_of(v["label"])}
+    assert sorted(fills.values()) == sorted([viz.COLORS["parameter"], viz.COLORS["input"]])
+
+
+def test_unlabelled_micrograd_parameters_are_coloured_and_named_by_their_place():
+    model = MLP(2, [3, 1])
+    out = model([Value(0.5, "x₁"), Value(-1.0, "x₂")])
+    out.backward()
+    dot = Dot(viz.draw(out, model=model).source)
+    titles = {title for title, _ in dot.clusters.values()}
+    assert {"Layer 1: W⁽¹⁾, b⁽¹⁾", "Layer 2: W⁽²⁾, b⁽²⁾"} <= titles
+    assert fill_of(dot, "W₁₂⁽¹⁾") == fill_of(dot, "b₃⁽¹⁾") == fill_of(dot, "W₁₃⁽²⁾") == viz.COLORS["parameter"]
+    captions = viz.BackpropPlayer(out, model=model).captions
+    assert any(c.split(": ", 1)[1].startswith("W₁₂⁽¹⁾ is a leaf") for c in captions[1:])
+    assert not any("the parameter " in c for c in captions)
+
+
+def test_sequential_boxes_are_titled_by_layer_not_by_index():
+    net = nn.Sequential(nn.Linear(4, 3, seed=1), nn.Sigmoid(), nn.Linear(3, 2, seed=2), nn.Sigmoid(),
+                        nn.Linear(2, 1, seed=3))
+    s = net(Tensor(np.ones((1, 4)))).sum()
+    titles = {title for title, _ in Dot(viz.draw(s, model=net).source).clusters.values()}
+    assert {"Linear 1: W⁽¹⁾, b⁽¹⁾", "Linear 2: W⁽²⁾, b⁽²⁾", "Linear 3: W⁽³⁾, b⁽³⁾"} <= titles
+    assert not any(t.startswith(("0:", "2:", "4:")) for t in titles)
+
+
+def test_a_forward_only_diagram_shows_no_gradients_until_a_backward_pass():
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    out = (w * x).tanh()
+    before = viz.draw(out).source
+    assert "grad" not in before
+    assert "grad" in viz.draw(out, grads=True).source
+    out.backward()
+    assert "grad" in viz.draw(out).source and "grad" not in viz.draw(out, grads=False).source
+    with pytest.raises(TypeError, match="grads must be True, False or None"):
+        viz.draw(out, grads="yes")
+
+
+def test_font_size_option():
+    out = Value(2.0, "x") * 3
+    dot = Dot(viz.draw(out, fontsize=16, title="t").source)
+    assert dot.graph.get("fontsize") == "18"
+    assert 'fontsize=16' in viz.draw(out, fontsize=16).source
+    with pytest.raises(ValueError, match="fontsize must be a number of points"):
+        viz.draw(out, fontsize=0)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    return struct.unpack(">II", data[16:24])
+
+
+@needs_dot
+def test_png_resolution_defaults_to_slides_and_can_be_set(tmp_path):
+    diagram = viz.draw(Value(2.0, "x") * 3)
+    default = png_size(diagram.file_bytes("g.png"))
+    low = png_size(diagram.file_bytes("g.png", dpi=72))
+    assert viz.diagram.PNG_DPI == 200
+    assert default[0] == pytest.approx(low[0] * 200 / 72, rel=0.05)
+    diagram.save(tmp_path / "g.png", dpi=100)
+    assert png_size((tmp_path / "g.png").read_bytes())[0] == pytest.approx(low[0] * 100 / 72, rel=0.05)
+    with pytest.raises(ValueError, match="dpi must be a number"):
+        diagram.save(tmp_path / "h.png", dpi=0)
+    assert not (tmp_path / "h.png").exists()
