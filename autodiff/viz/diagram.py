@@ -203,9 +203,23 @@ class _Scene:
         """How many backward steps the walk has (one frame each, after the forward-pass frame)."""
         return len(self.trace.steps)
 
-    def frame(self, index: int, title: str | None = None) -> Diagram:
-        """Backward step ``index`` drawn (−1: the graph after the forward pass)."""
-        return self.diagram(flow=True, frame=index, title=title)
+    def frame(self, index: int, title: str | None = None, *, skip_leaves: bool = False) -> Diagram:
+        """Backward step ``index`` drawn (−1: the graph after the forward pass). ``skip_leaves``: a leaf is drawn
+        done with the step that sends it its last signal (its own step is not shown)."""
+        return self.diagram(flow=True, frame=index, title=title, skip_leaves=skip_leaves)
+
+    def step_of(self, skip_leaves: bool = False) -> dict[int, int]:
+        """Node id → the step at which it is drawn as current; with ``skip_leaves`` a leaf's is the step that
+        sends it its last signal."""
+        step_of = dict(self.trace.step_of)
+        if skip_leaves:
+            last: dict[int, int] = {}
+            for edge in self.trace.edges:
+                last[id(edge.parent)] = max(last.get(id(edge.parent), -1), edge.step)
+            for node in self.order:
+                if not node._parents and id(node) in last:
+                    step_of[id(node)] = last[id(node)]
+        return step_of
 
     @property
     def trace(self) -> _Trace:
@@ -321,6 +335,7 @@ class _Scene:
         title: str | None = None,
         grads: bool = True,
         uniform: str | None = None,
+        skip_leaves: bool = False,
     ) -> Diagram:
         """Build the DOT graph. ``frame`` (a step index, −1 for the forward pass) draws one step of the walk.
 
@@ -336,6 +351,7 @@ class _Scene:
         if frame is not None and 0 <= frame < len(trace.steps):
             current = trace.steps[frame].node
             highlight.add(id(current) if id(current) in self.kept else -1)
+        step_of = self.step_of(skip_leaves) if trace is not None else {}
 
         def state(node: Any) -> str:
             """'forward', 'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
@@ -343,7 +359,7 @@ class _Scene:
                 return uniform
             if frame is not None and frame < 0:
                 return "forward"
-            index = trace.step_of.get(id(node)) if trace else None
+            index = step_of.get(id(node))
             if not stepping or index is None:
                 return "past" if not stepping else "future"
             return "past" if index < frame else "current" if index == frame else "future"
@@ -382,7 +398,7 @@ class _Scene:
             }
             if greyed:
                 attrs["fontcolor"] = COLORS["greyed_text"]
-            if id(node) in highlight or node_state == "current" and uniform is not None:
+            if id(node) in highlight or node_state == "current":
                 attrs.update(penwidth="3", color=COLORS["current"])
             label = self.value_label(node, grad, hide_grad=greyed or forward, greyed=greyed,
                                      hidden_color=COLORS[role] if forward else None, show_grad=grads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -118,6 +119,7 @@ _PLAYER_JS = """
 
 _ELEMENT = re.compile(r'<g id="(?:node|edge)\d+" class="(node|edge)">\n<title>(.*?)</title>\n')
 _STEP_PREFIX = re.compile(r"^Step \d+ of \d+: ")
+_SAVED = (".html", ".pdf", ".gif", ".png")
 
 
 def _elements(svg: str) -> list[tuple[str, str, str]]:
@@ -225,7 +227,8 @@ class BackpropPlayer:
         if self._frames is None:
             shown = len(self._indices)
             self._frames = [self._scene.frame(-1, "forward pass")] + [
-                self._scene.frame(k, f"backward step {n} of {shown}") for n, k in enumerate(self._indices, start=1)
+                self._scene.frame(k, f"backward step {n} of {shown}", **self._frame_options())
+                for n, k in enumerate(self._indices, start=1)
             ]
         return self._frames
 
@@ -235,18 +238,14 @@ class BackpropPlayer:
             self._svgs = [_svg_body(frame.svg()) for frame in self.frames]
         return self._svgs
 
+    def _frame_options(self) -> dict[str, Any]:
+        return {"skip_leaves": True} if self._skip_leaves else {}
+
     def _element_steps(self) -> dict[str, int]:
         """Graphviz node name → the step at which it is drawn as current (frames compare their step with it)."""
-        scene, trace = self._scene, self._scene.trace
-        step_of = dict(trace.step_of)
-        if self._skip_leaves:  # a leaf fills in with the step that sends it its last signal
-            last: dict[int, int] = {}
-            for edge in trace.edges:
-                last[id(edge.parent)] = max(last.get(id(edge.parent), -1), edge.step)
-            for node in scene.order:
-                if not node._parents and id(node) in last:
-                    step_of[id(node)] = last[id(node)]
-        never = len(trace.steps) + 1  # nodes the pass does not reach stay "still to come"
+        scene = self._scene
+        step_of = scene.step_of(self._skip_leaves)  # a skipped leaf fills in with the step of its last signal
+        never = len(scene.trace.steps) + 1  # nodes the pass does not reach stay "still to come"
         return {vid: step_of.get(node_id, never) for node_id, vid in scene.ids.items()}
 
     def _shared_frames(self) -> tuple[str, dict[str, Any]]:
@@ -315,11 +314,53 @@ class BackpropPlayer:
                 "<title>errorflow: backpropagation step by step</title>\n</head>\n<body>\n"
                 f"{self.html()}\n</body>\n</html>\n")
 
-    def save(self, path: str | Path) -> Path:
-        """Write :meth:`page` (UTF-8) to ``path``, creating missing directories; returns the path.
+    def save(self, path: str | Path, *, dpi: float = 110, duration: float = 1.5) -> Path:
+        """Write the player to ``path``, creating missing directories; returns the path. By the suffix:
 
-        Written by :func:`autodiff.fileio.atomic_write`: a failure leaves the previous file as it was.
+        * ``.html`` — :meth:`page`, the interactive player (UTF-8);
+        * ``.pdf`` — one page per frame, its caption on top (for slides and printouts where scripts do not run);
+        * ``.gif`` or ``.png`` (an animated PNG) — the frames as an animation, ``duration`` seconds each.
+
+        The static exports render every frame with Graphviz at ``dpi`` (one ``dot`` run per frame: bound a big
+        graph with ``max_frames``, ``skip_leaves`` or ``collapse``). Written by :func:`autodiff.fileio.atomic_write`:
+        a failure leaves the previous file as it was.
         """
-        check_target(path, make_parents=True, example="steps.html")  # refuse before rendering every frame
-        atomic_write(path, self.page(), make_parents=True, example="steps.html")
+        suffix = Path(path).suffix.lower()
+        if suffix not in _SAVED:
+            raise ValueError(f"BackpropPlayer.save: {str(path)!r} must end in {', '.join(_SAVED)} "
+                             "(the interactive page, or the frames as pages or an animation)")
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+            raise ValueError(f"duration must be a positive number of seconds per frame, got {duration!r}")
+        example = f"steps{suffix}"
+        check_target(path, make_parents=True, example=example)  # refuse before rendering every frame
+        data = self.page() if suffix == ".html" else self._images(suffix, dpi=dpi, duration=duration)
+        atomic_write(path, data, make_parents=True, example=example)
         return Path(path)
+
+    def _images(self, suffix: str, *, dpi: float, duration: float) -> bytes:
+        """The frames rendered as images, each titled with its counter and caption, in one PDF, GIF or APNG."""
+        import io
+
+        from PIL import Image
+
+        images = []
+        for frame, counter, caption in zip(self.frames, self.counters, self.captions):
+            titled = frame.copy()
+            words = caption if caption.startswith(counter) else f"{counter}: {caption}"
+            text = "".join(line + "\\l" for line in textwrap.wrap(words, 110))  # \l: a left-justified line
+            titled.attr(label=text, labelloc="t", labeljust="l", fontsize="13")
+            images.append(Image.open(io.BytesIO(titled.file_bytes("frame.png", dpi=dpi))).convert("RGB"))
+        width, height = max(i.width for i in images), max(i.height for i in images)
+        pages = []
+        for image in images:  # one size for every frame: the animation must not jump
+            page = Image.new("RGB", (width, height), "white")
+            page.paste(image, (0, 0))
+            pages.append(page)
+        out = io.BytesIO()
+        first, rest = pages[0], pages[1:]
+        if suffix == ".pdf":
+            first.save(out, format="PDF", save_all=True, append_images=rest, resolution=float(dpi))
+        else:
+            first.save(out, format="GIF" if suffix == ".gif" else "PNG", save_all=True, append_images=rest,
+                       duration=int(duration * 1000), loop=0)
+        return out.getvalue()

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from autodiff import Value, viz
+from tests.autodiff.test_viz import Dot
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot renders the frames")
 
@@ -80,3 +81,34 @@ def test_a_micrograd_mlp_of_real_size_gives_a_page_of_a_few_megabytes():
     assert len(page.encode()) < 5_000_000  # 407 SVGs made 227 MB before issue 12
     data = data_of(page)
     assert len(data["frames"]) == len(data["captions"]) > 900
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", [".pdf", ".gif", ".png"])
+def test_static_exports_for_where_scripts_do_not_run(tmp_path, suffix):
+    from PIL import Image
+
+    player = viz.BackpropPlayer(neuron(), skip_leaves=True)
+    path = player.save(tmp_path / f"steps{suffix}", dpi=60)
+    data = path.read_bytes()
+    if suffix == ".pdf":
+        assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 1
+        assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == len(player) == 4
+    else:
+        with Image.open(path) as image:
+            assert image.n_frames == len(player) == 4 and image.is_animated
+
+
+@needs_dot
+def test_a_skipped_leaf_is_drawn_done_in_the_frame_of_its_last_signal():
+    player = viz.BackpropPlayer(neuron(), skip_leaves=True)
+    last = Dot(player.frames[-1].source)
+    assert not any(v["fillcolor"] == viz.COLORS["greyed_fill"] for v in last.values().values())
+
+
+def test_save_refuses_an_unknown_suffix_before_rendering(tmp_path):
+    with pytest.raises(ValueError, match=r"must end in \.html, \.pdf, \.gif, \.png"):
+        viz.BackpropPlayer(neuron()).save(tmp_path / "steps.mp4")
+    with pytest.raises(ValueError, match="duration must be a positive number"):
+        viz.BackpropPlayer(neuron()).save(tmp_path / "steps.gif", duration=0)
+    assert list(tmp_path.iterdir()) == []
