@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
@@ -121,6 +122,13 @@ def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
 
 
 _STATES = ("forward", "past", "current", "future")
+_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
+
+
+def _natural(label: str) -> tuple:
+    """A sort key reading numbers (also sub- and superscript ones) as numbers: a₂ < a₁₀, W₁₂ < W₂₁."""
+    parts = re.findall(r"\d+|\D+", label.translate(_DIGITS))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
 def _points(size: float) -> str:
@@ -419,6 +427,7 @@ class _Scene:
                     op_attrs["fontcolor"] = COLORS["greyed_text"]
                 add_node(key, vid + "op", self.op_text(node), op_attrs)
 
+        self._order_leaves(dot)
         for key, members in bodies.items():
             target = dot
             if key is not None:
@@ -479,6 +488,42 @@ class _Scene:
         if self.legend:
             self._add_legend(dot, flow)
         return dot
+
+    def _order_leaves(self, dot: Diagram) -> None:
+        """Line up the leaves outside layer boxes in reading order (inputs, then parameters, each by label:
+        a₁, a₂, …, W₁₁, W₁₂, …, b₁), grouped by the depth of what reads them: each group one rank, chained by
+        invisible edges, so Graphviz's crossing minimisation cannot scramble them."""
+        depth: dict[int, int] = {}
+        for node in self.order:
+            depth[id(node)] = 1 + max((depth[id(p)] for p in node._parents), default=-1)
+        groups: dict[int, list[Any]] = {}
+        position = {id(n): i for i, n in enumerate(self.order)}
+        readers: dict[int, list[Any]] = {}
+        for node in self.order:
+            for parent in node._parents:
+                readers.setdefault(id(parent), []).append(node)
+        for node in self.order:
+            if node._parents or id(node) not in self.kept or id(node) in self.cluster_of or id(node) not in readers:
+                continue
+            groups.setdefault(min(depth[id(r)] for r in readers[id(node)]), []).append(node)
+
+        def key(node: Any) -> tuple:
+            role = 0 if self.roles[id(node)] == "input" else 1
+            name = self.names.get(id(node))
+            first = min(position[id(r)] for r in readers[id(node)])
+            return (role, first if role else 0, _natural(name) if name else (), position[id(node)])
+
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            members.sort(key=key)
+            ids = [self.ids[id(n)] for n in members]
+            with dot.subgraph() as rank:
+                rank.attr(rank="same")
+                for vid in ids:
+                    rank.node(vid)
+                for a, b in zip(ids, ids[1:]):
+                    rank.edge(a, b, style="invis")
 
     def _add_legend(self, dot: Diagram, flow: bool) -> None:
         """One small table node naming the role colours (and, in the flow view, what a red edge carries)."""

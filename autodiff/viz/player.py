@@ -119,7 +119,7 @@ _PLAYER_JS = """
 
 _ELEMENT = re.compile(r'<g id="(?:node|edge)\d+" class="(node|edge)">\n<title>(.*?)</title>\n')
 _STEP_PREFIX = re.compile(r"^Step \d+ of \d+: ")
-_SAVED = (".html", ".pdf", ".gif", ".png")
+_IMAGES = (".pdf", ".gif", ".png")
 
 
 def _elements(svg: str) -> list[tuple[str, str, str]]:
@@ -317,23 +317,20 @@ class BackpropPlayer:
     def save(self, path: str | Path, *, dpi: float = 110, duration: float = 1.5) -> Path:
         """Write the player to ``path``, creating missing directories; returns the path. By the suffix:
 
-        * ``.html`` — :meth:`page`, the interactive player (UTF-8);
         * ``.pdf`` — one page per frame, its caption on top (for slides and printouts where scripts do not run);
-        * ``.gif`` or ``.png`` (an animated PNG) — the frames as an animation, ``duration`` seconds each.
+        * ``.gif`` or ``.png`` (an animated PNG) — the frames as an animation, ``duration`` seconds each;
+        * anything else (``.html``) — :meth:`page`, the interactive player (UTF-8).
 
         The static exports render every frame with Graphviz at ``dpi`` (one ``dot`` run per frame: bound a big
         graph with ``max_frames``, ``skip_leaves`` or ``collapse``). Written by :func:`autodiff.fileio.atomic_write`:
         a failure leaves the previous file as it was.
         """
         suffix = Path(path).suffix.lower()
-        if suffix not in _SAVED:
-            raise ValueError(f"BackpropPlayer.save: {str(path)!r} must end in {', '.join(_SAVED)} "
-                             "(the interactive page, or the frames as pages or an animation)")
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
             raise ValueError(f"duration must be a positive number of seconds per frame, got {duration!r}")
-        example = f"steps{suffix}"
+        example = f"steps{suffix}" if suffix in _IMAGES else "steps.html"
         check_target(path, make_parents=True, example=example)  # refuse before rendering every frame
-        data = self.page() if suffix == ".html" else self._images(suffix, dpi=dpi, duration=duration)
+        data = self._images(suffix, dpi=dpi, duration=duration) if suffix in _IMAGES else self.page()
         atomic_write(path, data, make_parents=True, example=example)
         return Path(path)
 

@@ -60,6 +60,7 @@ class Dot:
     def __init__(self, source: str) -> None:
         self.nodes: dict[str, dict[str, str]] = {}
         self.edges: list[tuple[str, str, dict[str, str]]] = []
+        self.layout_edges: list[tuple[str, str, dict[str, str]]] = []
         self.clusters: dict[str, tuple[str, list[str]]] = {}
         self.graph: dict[str, str] = {}
         current = None
@@ -71,7 +72,9 @@ class Dot:
             elif line == "}":
                 current = None
             elif match := re.match(r"(\w+) -> (\w+)(?: \[(.*)\])?$", line):
-                self.edges.append((match[1], match[2], _attrs(match[3] or "")))
+                attrs = _attrs(match[3] or "")
+                # an invisible edge only orders the leaves (issue 12): a layout constraint, not a drawn edge
+                (self.layout_edges if attrs.get("style") == "invis" else self.edges).append((match[1], match[2], attrs))
             elif match := re.match(r"(\w+) \[(.*)\]$", line):
                 if match[1] in ("node", "edge", "graph"):
                     continue

@@ -103,3 +103,27 @@ def test_png_resolution_defaults_to_slides_and_can_be_set(tmp_path):
     with pytest.raises(ValueError, match="dpi must be a number"):
         diagram.save(tmp_path / "h.png", dpi=0)
     assert not (tmp_path / "h.png").exists()
+
+
+def test_leaves_line_up_in_reading_order():
+    """Issue 12: the §5 network's leaves come out a₁…a₄, then W₁₁⁽¹⁾…W₁₄⁽¹⁾, b₁⁽¹⁾, W₂₁⁽¹⁾…, not scrambled."""
+    from tests.autodiff.test_viz import notes_toy_network
+
+    n = notes_toy_network()
+    layer1 = ["a₁⁽¹⁾", "a₂⁽¹⁾", "a₃⁽¹⁾", "a₄⁽¹⁾"]
+    for i in "₁₂₃":
+        layer1 += [f"W{i}{j}⁽¹⁾" for j in "₁₂₃₄"] + [f"b{i}⁽¹⁾"]
+    for flow in (False, True):
+        source = viz.draw(n["s"], flow=flow).source
+        dot = Dot(source)
+        name = {k: text_of(v["label"]).split()[0] for k, v in dot.values().items()}
+        after = {a: b for a, b, _ in dot.layout_edges}
+        starts = set(after) - set(after.values())
+        chains = []
+        for start in starts:
+            chain = [start]
+            while chain[-1] in after:
+                chain.append(after[chain[-1]])
+            chains.append([name[k] for k in chain])
+        assert sorted(chains) == sorted([layer1, ["W₁⁽²⁾", "W₂⁽²⁾", "W₃⁽²⁾"]])
+        assert source.count("rank=same") == 2
