@@ -119,6 +119,34 @@ def _layered(name: str | None) -> re.Match[str] | None:
     return _LAYERED.match(name) if name else None
 
 
+_ASCII_LAYERED = re.compile(
+    r"^(?P<symbol>[^\W\d_])(?:_?(?P<digits>\d+)|_?[\[{](?P<i>\d+)(?:,\s*(?P<j>\d+))?[\]}])?"
+    r"\^[({]?(?P<layer>\d+)[)}]?$"
+)
+
+
+def _canonical(label: str) -> str:
+    """The notes' label grammar, ``symbol`` + subscript indices + ``⁽layer⁾`` (``W₁₄⁽¹⁾``, ``z₁⁽²⁾``, ``b₂⁽¹⁾``;
+    ``W₁,₁₂⁽¹⁾`` when an index has two digits), from its ASCII spellings: ``W14^(1)``, ``W_14^(1)``,
+    ``W[1,4]^(1)``, ``W_{1,12}^{1}``, ``z1^2``. Any other label is returned unchanged.
+
+    Labels in this grammar are what the diagrams read: a weighted sum of weights ``Wᵢⱼ⁽ᵏ⁾`` is named ``zᵢ⁽ᵏ⁺¹⁾``,
+    its activation ``aᵢ⁽ᵏ⁺¹⁾``, and the signal at ``zᵢ⁽ᵏ⁾`` ``δᵢ⁽ᵏ⁾``.
+    """
+    match = _ASCII_LAYERED.match(label) if label else None
+    if match is None:
+        return label
+    sub = _sub_text(match["digits"]) if match["digits"] else ""
+    if match["i"]:
+        i, j = match["i"], match["j"]
+        sub = _sub_text(i) + (("," if len(i) > 1 or len(j) > 1 else "") + _sub_text(j) if j else "")
+    return f"{match['symbol']}{sub}⁽{match['layer'].translate(_TO_SUPERSCRIPT)}⁾"
+
+
+def _sub_text(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", _SUBSCRIPTS))
+
+
 def _row_index(sub: str) -> str:
     """``"₁₄"`` → ``"₁"`` (the unit the weight feeds), ``"₁,₁₂"`` → ``"₁"``."""
     return sub.split(",")[0] if "," in sub else sub[:1]
@@ -135,7 +163,7 @@ def _names(order: Sequence[Any], given: dict[int, str] | None = None) -> dict[in
     given = given or {}
     for node in order:
         if node.label:
-            names[id(node)] = node.label
+            names[id(node)] = _canonical(node.label)
             continue
         if id(node) in given:
             names[id(node)] = given[id(node)]
@@ -354,7 +382,7 @@ def _model_structure(model: Any) -> tuple[dict[int, str], dict[str, str], dict[i
                 names[id(param)] = f"{letter}{index}⁽{_sup(k)}⁾"
             symbol = f"{letter}⁽{_sup(k)}⁾"
         else:
-            match = _layered(label)
+            match = _layered(_canonical(label) if label else None)
             symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
         if symbol not in symbols.setdefault(key, []):
             symbols[key].append(symbol)

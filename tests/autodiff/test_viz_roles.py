@@ -26,7 +26,7 @@ def test_a_label_starting_with_a_parameter_letter_is_not_enough():
     units, b2 = Value(3.0, "units"), Value(1.0, "b₂")
     dot = Dot(viz.draw(beta * w1 + W * units + b2).source)
     assert fill_of(dot, "beta") == fill_of(dot, "units") == viz.COLORS["input"]
-    assert fill_of(dot, "w1") == fill_of(dot, "W[1,4]^(1)") == fill_of(dot, "b₂") == viz.COLORS["parameter"]
+    assert fill_of(dot, "w1") == fill_of(dot, "W₁₄⁽¹⁾") == fill_of(dot, "b₂") == viz.COLORS["parameter"]  # W[1,4]^(1)
 
 
 def test_what_is_known_beats_the_label():
@@ -127,3 +127,25 @@ def test_leaves_line_up_in_reading_order():
             chains.append([name[k] for k in chain])
         assert sorted(chains) == sorted([layer1, ["W₁⁽²⁾", "W₂⁽²⁾", "W₃⁽²⁾"]])
         assert source.count("rank=same") == 2
+
+
+@pytest.mark.parametrize("ascii_label, notes_label", [
+    ("W14^(1)", "W₁₄⁽¹⁾"), ("W_14^(1)", "W₁₄⁽¹⁾"), ("W[1,4]^(1)", "W₁₄⁽¹⁾"), ("W_{1,12}^{1}", "W₁,₁₂⁽¹⁾"),
+    ("z1^2", "z₁⁽²⁾"), ("b^(2)", "b⁽²⁾"), ("beta", "beta"), ("x1", "x1"), ("W14", "W14"),
+])
+def test_ascii_spellings_of_the_notes_labels(ascii_label, notes_label):
+    from autodiff.viz.naming import _canonical
+
+    assert _canonical(ascii_label) == notes_label
+
+
+def test_ascii_labels_give_the_notes_symbols_on_the_edges():
+    from autodiff.value import weighted_sum
+
+    a = [Value(0.5, f"a{j}^(1)") for j in (1, 2)]
+    w = [Value(0.3, f"W[1,{j}]^(1)") for j in (1, 2)]
+    s = weighted_sum(w, a).sigmoid()
+    s.label = "s"
+    symbols = {e.symbol for e in viz.error_flow(s)}
+    assert "δ₁⁽²⁾·a₂⁽¹⁾" in symbols  # the sum is z₁⁽²⁾, its signal δ₁⁽²⁾, as with the Unicode labels
+    assert "W₁₂⁽¹⁾" in viz.draw(s).source
