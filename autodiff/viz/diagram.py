@@ -31,6 +31,7 @@ from .naming import (
     _is_array,
     _model_structure,
     _names,
+    _neuron_sums,
     _roles,
     _signal_text,
     _signal_words,
@@ -159,6 +160,7 @@ class _Scene:
         legend: bool = True,
         cells: int = _cells.DEFAULT_CELLS,
         fontsize: float = 11,
+        fold: bool = False,
     ) -> None:
         if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
             raise ValueError(f"fontsize must be a number of points between 4 and 72, got {fontsize!r}")
@@ -190,6 +192,10 @@ class _Scene:
         self.cluster_titles = titles
         self.kept = self._fit(max_nodes)
         self.hidden = len(self.order) - len(self.kept)
+        self.folded: dict[int, list[tuple[Any, int, Any]]] = {}
+        if fold:
+            self.folded, inside = _neuron_sums(self.order)
+            self.kept -= inside
         self._trace: _Trace | None = None
 
     def _fit(self, max_nodes: int | None) -> set[int]:
@@ -249,6 +255,8 @@ class _Scene:
 
     def op_text(self, node: Any) -> str:
         """The operation node's text; a Python number baked into the node shows beside its symbol (``× 2``)."""
+        if id(node) in self.folded:  # two links per product, one for a bias
+            return "Σ w·x + b" if len(self.folded[id(node)]) % 2 else "Σ w·x"
         text = _OP_TEXT.get(node.op, node.op)
         const = getattr(node, "const", None)
         if const is not None:
@@ -458,7 +466,8 @@ class _Scene:
                 dot.edge(vid, vid + "op", color=color, penwidth=width, **backwards)
             else:
                 dot.edge(vid + "op", vid, color=color)
-            for position, parent in enumerate(node._parents):
+            links = self.folded.get(id(node)) or [(node, p, parent) for p, parent in enumerate(node._parents)]
+            for sender, position, parent in links:
                 if id(parent) not in self.kept:
                     if vid not in collapsed_links:
                         collapsed_links.add(vid)
@@ -469,7 +478,7 @@ class _Scene:
                 if not flow:
                     dot.edge(pid, vid + "op", color=color)
                     continue
-                edge = sent.get((id(node), position))
+                edge = sent.get((id(sender), position))
                 if edge is None:  # a parent that needs no gradient is sent nothing
                     dot.edge(vid + "op", pid, style="dotted", color=COLORS["future"], arrowhead="none")
                     continue
@@ -618,6 +627,7 @@ def draw(
     cells: int = _cells.DEFAULT_CELLS,
     grads: bool | None = None,
     fontsize: float = 11,
+    fold: bool | None = None,
 ) -> Diagram:
     """Draw the computation graph that ``root`` depends on, as a :class:`Diagram` (a ``graphviz.Digraph``).
 
@@ -642,6 +652,9 @@ def draw(
       the signals of one pass.
     * ``fontsize``: the nodes' font size in points (edges 2 smaller, the title 2 larger); ``save("g.png",
       dpi=…)`` sets the resolution.
+    * ``fold``: draw a chain of scalar ``+`` over products — ``w₁·x₁ + w₂·x₂ + b``, micrograd's
+      ``sum(w * x for …) + b`` — as one ``Σ w·x + b`` node with an edge to every weight, input and the bias (the
+      notes' picture of a neuron). Default (None): in the flow view.
     * ``collapse=True``: the layer-level view (notes §6): one box per layer, a⁽ᵏ⁺¹⁾ = f(W⁽ᵏ⁾a⁽ᵏ⁾ + b⁽ᵏ⁾), and only the
       signals between layers and into each layer's parameters (:mod:`autodiff.viz.layers`); scalar networks need
       ``model=``.
@@ -659,7 +672,7 @@ def draw(
     if grads is not None and not isinstance(grads, bool):
         raise TypeError(f"grads must be True, False or None (automatic), got {type(grads).__name__}")
     scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                   cells=cells, fontsize=fontsize)
+                   cells=cells, fontsize=fontsize, fold=flow if fold is None else bool(fold))
     show = flow or (_reached(root) if grads is None else grads)
     return scene.diagram(flow=flow, highlight=highlighted, title=title, grads=show)
 

@@ -156,11 +156,13 @@ def _names(order: Sequence[Any], given: dict[int, str] | None = None) -> dict[in
     """Display names: the node's label, else a name ``given`` (a model's unlabelled parameters, named by their
     place); for unlabelled neuron nodes, the notes' z and a names.
 
-    A ``weighted_sum`` whose weights are named W_ij^(k) (all with the same unit i and layer k) is the input of
-    unit i of layer k+1: z_i^(k+1). An unlabelled activation of z_i^(k) is that unit's output a_i^(k).
+    A ``weighted_sum`` (or a chain of ``+`` over products, see :func:`_neuron_sums`) whose weights are named
+    W_ij^(k) (all with the same unit i and layer k) is the input of unit i of layer k+1: z_i^(k+1). An unlabelled
+    activation of z_i^(k) is that unit's output a_i^(k).
     """
     names: dict[int, str] = {}
     given = given or {}
+    sums = _neuron_sums(order)[0]
     for node in order:
         if node.label:
             names[id(node)] = _canonical(node.label)
@@ -168,9 +170,9 @@ def _names(order: Sequence[Any], given: dict[int, str] | None = None) -> dict[in
         if id(node) in given:
             names[id(node)] = given[id(node)]
             continue
-        if node.op == "weighted_sum":
+        if node.op == "weighted_sum" or id(node) in sums:  # Σ w·x + b, also written as a chain of + and ×
             units = set()
-            for parent in node._parents:
+            for parent in node._parents if node.op == "weighted_sum" else [p for _, _, p in sums[id(node)]]:
                 match = _layered(names.get(id(parent)))
                 if match and match["symbol"] in "Ww" and match["sub"]:
                     units.add((_row_index(match["sub"]), match["sup"]))
@@ -184,6 +186,57 @@ def _names(order: Sequence[Any], given: dict[int, str] | None = None) -> dict[in
                 names[id(node)] = f"a{match['sub']}⁽{match['sup']}⁾"
     _layer_names(order, names)
     return names
+
+
+def _neuron_sums(order: list[Any]) -> tuple[dict[int, list[tuple[Any, int, Any]]], set[int]]:
+    """Chains of scalar ``+`` over products, ``w₁·x₁ + w₂·x₂ + … (+ b)`` as micrograd-style code builds a neuron
+    (``sum(w * x for …) + b``), to be drawn as one ``Σ w·x + b`` node.
+
+    Returns, per chain's top node, the edges to draw from it — (the node that sends the signal, its input
+    position, the leaf or node receiving it): each product's two factors and the bias — and the ids of the nodes
+    folded away (the inner sums and the products). A chain folds only when nothing else reads its inner nodes, it
+    has at least two products and at most one other term, and a number in it is 0 (``sum()``'s start).
+    """
+    readers: dict[int, int] = {}
+    for node in order:
+        for parent in node._parents:
+            readers[id(parent)] = readers.get(id(parent), 0) + 1
+    folded: dict[int, list[tuple[Any, int, Any]]] = {}
+    inside: set[int] = set()
+
+    def scalar_add(n: Any) -> bool:
+        return n.op == "add" and not _is_array(n.data)
+
+    for node in reversed(order):  # from the output back: the outermost sum of a chain first
+        if id(node) in inside or not scalar_add(node):
+            continue
+        terms: list[tuple[Any, int, Any]] = []  # (sum node, position, term)
+        inner: list[Any] = []
+        stack, ok = [node], True
+        while stack and ok:
+            n = stack.pop()
+            const = getattr(n, "const", None)
+            if const is not None and const[1] != 0:
+                ok = False
+                break
+            for position, parent in reversed(list(enumerate(n._parents))):
+                if scalar_add(parent) and readers.get(id(parent), 0) == 1:
+                    inner.append(parent)
+                    stack.append(parent)
+                else:
+                    terms.append((n, position, parent))
+        if not ok:
+            continue
+        terms.reverse()  # the order the code wrote them: w₁·x₁, w₂·x₂, …, b
+        products = [t for _, _, t in terms if t.op == "mul" and getattr(t, "const", None) is None
+                    and len(t._parents) == 2 and readers.get(id(t), 0) == 1 and not _is_array(t.data)]
+        others = [(s, p, t) for s, p, t in terms if not any(t is q for q in products)]
+        if len(products) < 2 or len(others) > 1:
+            continue
+        links = [(t, i, t._parents[i]) for _, _, t in terms if any(t is q for q in products) for i in (0, 1)]
+        folded[id(node)] = links + others
+        inside |= {id(n) for n in inner} | {id(t) for t in products}
+    return folded, inside
 
 
 _GENERIC_LABELS = {"W": "W", "b": "b", "weight": "W", "bias": "b"}  # nn.Linear's labels: numbered by layer

@@ -149,3 +149,34 @@ def test_ascii_labels_give_the_notes_symbols_on_the_edges():
     symbols = {e.symbol for e in viz.error_flow(s)}
     assert "δ₁⁽²⁾·a₂⁽¹⁾" in symbols  # the sum is z₁⁽²⁾, its signal δ₁⁽²⁾, as with the Unicode labels
     assert "W₁₂⁽¹⁾" in viz.draw(s).source
+
+
+def micrograd_neuron():
+    ws = [Value(v, f"W1{j}^(1)") for j, v in ((1, 0.3), (2, -0.5), (3, 0.8))]
+    xs = [Value(v, f"a{j}^(1)") for j, v in ((1, 1.0), (2, 2.0), (3, -1.0))]
+    b = Value(0.1, "b1^(1)")
+    out = (sum(w * x for w, x in zip(ws, xs)) + b).tanh()  # micrograd's Neuron: a chain of + over products
+    out.label = "s"
+    return out, ws, xs, b
+
+
+def test_a_chain_of_sums_of_products_draws_as_one_neuron_in_the_flow_view():
+    out, ws, xs, b = micrograd_neuron()
+    dot = Dot(viz.draw(out, flow=True).source)
+    assert sorted(text_of(o["label"]) for o in dot.ops().values()) == ["tanh", "Σ w·x + b"]
+    (sum_op,) = [k for k, o in dot.ops().items() if text_of(o["label"]) == "Σ w·x + b"]
+    labels = {text_of(dot.nodes[h]["label"]).split()[0]: text_of(a.get("label", "")) for t, h, a in dot.edges
+              if t == sum_op}
+    assert set(labels) == {"W₁₁⁽¹⁾", "W₁₂⁽¹⁾", "W₁₃⁽¹⁾", "a₁⁽¹⁾", "a₂⁽¹⁾", "a₃⁽¹⁾", "b₁⁽¹⁾"}
+    assert labels["W₁₂⁽¹⁾"].startswith("δ₁⁽²⁾·a₂⁽¹⁾ =") and labels["a₂⁽¹⁾"].startswith("δ₁⁽²⁾·W₁₂⁽¹⁾ =")
+    assert "z₁⁽²⁾" in viz.draw(out).source  # the chain's sum is named as the notes name a unit's input
+    unfolded = Dot(viz.draw(out, flow=True, fold=False).source)
+    assert sorted(text_of(o["label"]) for o in unfolded.ops().values()).count("×") == 3
+
+
+def test_a_sum_read_elsewhere_is_not_folded():
+    w, x, v, y = Value(1.0, "w"), Value(2.0, "x"), Value(3.0, "v"), Value(4.0, "y")
+    product = w * x
+    out = (product + v * y) * product  # the product is also read outside the sum
+    ops = [text_of(o["label"]) for o in Dot(viz.draw(out, flow=True).source).ops().values()]
+    assert "Σ w·x" not in ops and ops.count("×") == 3
