@@ -122,7 +122,7 @@ def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
     return {id(n) for n in nodes}
 
 
-_STATES = ("forward", "past", "current", "future")
+_STATES = ("forward", "past", "current", "future", "unknown")  # unknown: the forward pass has not reached it
 _DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
 
 
@@ -268,7 +268,7 @@ class _Scene:
         return text
 
     def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False,
-                    hidden_color: str | None = None, show_grad: bool = True) -> str:
+                    hidden_color: str | None = None, show_grad: bool = True, hide_data: bool = False) -> str:
         """HTML-like label: the name in bold, then data and grad (4 significant digits) or a tensor's numbers.
 
         A tensor that fits ``cells`` shows data and grad as shaded tables of cells (:mod:`.cells`); a larger one its
@@ -289,7 +289,8 @@ class _Scene:
 
         if _is_array(data):
             rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
-            rows += self._array_rows(data, text=COLORS["greyed_text"] if greyed else None, hidden=greyed)
+            data_text = COLORS["greyed_fill"] if hide_data else COLORS["greyed_text"] if greyed else None
+            rows += self._array_rows(data, text=data_text, hidden=greyed or hide_data)
             if not show_grad:
                 pass
             elif grad is None:
@@ -298,7 +299,8 @@ class _Scene:
                 rows.append(colored("grad"))
                 rows += self._array_rows(np.asarray(grad), text=grad_color, hidden=hide_grad, numbers_in_text=greyed)
         else:
-            rows.append(f"data {_html(_fmt(data))}")
+            data_row = f"data {_html(_fmt(data))}"
+            rows.append(f'<font color="{COLORS["greyed_fill"]}">{data_row}</font>' if hide_data else data_row)
             if show_grad:
                 rows.append(colored(f"grad {_fmt(grad)}"))
         body = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
@@ -352,15 +354,17 @@ class _Scene:
         grads: bool = True,
         uniform: str | None = None,
         skip_leaves: bool = False,
+        known: set[int] | None = None,
     ) -> Diagram:
         """Build the DOT graph. ``frame`` (a step index, −1 for the forward pass) draws one step of the walk.
 
         ``uniform`` ('forward', 'past', 'current' or 'future') draws every node and edge of the step layout in
-        that one state: the player composes its frames from these four pictures (same layout, other colours).
+        that one state: the player composes its frames from these pictures (same layout, other colours).
+        ``known`` (ids of computed nodes) draws a frame of the forward pass: the others hold no value yet.
         """
         if uniform is not None and uniform not in _STATES:
             raise ValueError(f"uniform must be one of {', '.join(_STATES)}, got {uniform!r}")
-        stepping = frame is not None or uniform is not None
+        stepping = frame is not None or uniform is not None or known is not None
         trace = self.trace if flow or stepping else None
         flow = flow or stepping
         highlight = set(highlight or ())
@@ -373,6 +377,8 @@ class _Scene:
             """'forward', 'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
             if uniform is not None:
                 return uniform
+            if known is not None:
+                return "forward" if not node._parents or id(node) in known else "unknown"
             if frame is not None and frame < 0:
                 return "forward"
             index = step_of.get(id(node))
@@ -399,8 +405,9 @@ class _Scene:
                 continue
             vid, role, key = self.ids[id(node)], self.roles[id(node)], self.cluster_of.get(id(node))
             node_state = state(node)
-            greyed = stepping and node_state == "future"
-            forward = node_state == "forward"
+            greyed = stepping and node_state in ("future", "unknown")
+            unknown = node_state == "unknown"
+            forward = node_state in ("forward", "unknown")
             if trace is not None and id(node) in trace.signal:
                 grad = trace.signal[id(node)]
             else:
@@ -417,7 +424,8 @@ class _Scene:
             if id(node) in highlight or node_state == "current":
                 attrs.update(penwidth="3", color=COLORS["current"])
             label = self.value_label(node, grad, hide_grad=greyed or forward, greyed=greyed,
-                                     hidden_color=COLORS[role] if forward else None, show_grad=grads)
+                                     hidden_color=COLORS[role] if forward and not unknown else None,
+                                     show_grad=grads, hide_data=unknown)
             add_node(key, vid, label, attrs)
             if node._parents:
                 op_attrs = {
@@ -457,9 +465,9 @@ class _Scene:
                 continue
             vid = self.ids[id(node)]
             node_state = state(node)
-            forward = node_state == "forward"
-            color = COLORS["future"] if node_state == "future" else COLORS["flow"] if flow and not forward \
-                else COLORS["forward"]
+            forward = node_state in ("forward", "unknown")
+            color = COLORS["future"] if node_state in ("future", "unknown") else COLORS["flow"] \
+                if flow and not forward else COLORS["forward"]
             width = "2.2" if node_state == "current" else "1"
             backwards = {"dir": "back"} if forward else {}  # the flow layout, arrows the forward way
             if flow:
@@ -485,7 +493,7 @@ class _Scene:
                 attrs = {"color": color, "penwidth": width, **backwards}
                 if node_state == "current":
                     attrs["color"] = COLORS["current"]
-                attrs["label"] = self.edge_label(edge, hidden=node_state in ("future", "forward"))
+                attrs["label"] = self.edge_label(edge, hidden=node_state in ("future", "forward", "unknown"))
                 dot.edge(vid + "op", pid, **attrs)
 
         if self.hidden:

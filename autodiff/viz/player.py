@@ -14,6 +14,7 @@ from typing import Any
 from ..fileio import atomic_write, check_target
 from .cells import DEFAULT_CELLS
 from .diagram import Diagram, _html, _Scene, _scene
+from .naming import _signal_words
 
 
 def _svg_body(svg: str) -> str:
@@ -62,7 +63,11 @@ _PLAYER_JS = """
     for (var i = 0; i < groups.length; i++) { parts.push(groups[i]); shown.push("past"); }
     var past = parts.map(function (g) { return g.innerHTML; });
   }
-  function state(element, step) {
+  function state(element, step, i) {
+    if (step <= -2) {  // forward step -2 - step: the nodes computed so far hold their values
+      var known = data.forward[i], upto = -2 - step;
+      return known === null || known < upto ? "forward" : known === upto ? "computed" : "unknown";
+    }
     if (step < 0) { return "forward"; }
     return element < step ? "past" : element === step ? "current" : "future";
   }
@@ -73,9 +78,10 @@ _PLAYER_JS = """
       for (var i = 0; i < parts.length; i++) {
         var e = data.steps[i];
         if (e === null) { continue; }
-        var s = state(e, step);
+        var s = state(e, step, i);
         if (s !== shown[i]) {
-          var look = s === "current" ? "past" : s, was = shown[i] === "current" ? "past" : shown[i];
+          var look = {current: "past", computed: "forward"}[s] || s;
+          var was = {current: "past", computed: "forward"}[shown[i]] || shown[i];
           if (look !== was) {
             var markup = look === "past" ? null : data.variants[look][i];
             if (markup !== null && typeof markup !== "string") {  // [[attribute value index, value], ...]
@@ -85,10 +91,11 @@ _PLAYER_JS = """
             }
             parts[i].innerHTML = markup === null ? past[i] : markup;
           }
-          parts[i].classList.toggle("ef-cur", s === "current");
+          parts[i].classList.toggle("ef-cur", s === "current" || s === "computed");
           shown[i] = s;
         }
-        if (s === "current" && focus === null && parts[i].classList.contains("node")) { focus = parts[i]; }
+        var outlined = s === "current" || s === "computed";
+        if (outlined && focus === null && parts[i].classList.contains("node")) { focus = parts[i]; }
       }
       if (focus && box.classList.contains("ef-zoomed")) { focus.scrollIntoView({block: "nearest", inline: "nearest"}); }
     } else {
@@ -157,8 +164,10 @@ class BackpropPlayer:
     Made for networks of real size: the node-by-node frames share one SVG (Graphviz lays the graph out once and
     draws it in four states — forward, done, current, still to come — and each frame picks every element's state),
     so ``nn.MLP(2, [16, 16, 1])`` gives a page of a few MB in seconds. ``skip_leaves=True`` leaves out the steps of
-    leaves (each leaf fills in when its last signal arrives); ``max_frames`` bounds the frames (the cut is said in a
-    warning and in the last caption). The "1:1" button shows the diagram at full size, scrolling to each step.
+    leaves (each leaf fills in when its last signal arrives); ``max_frames`` bounds the backward frames (the cut is
+    said in a warning and in the last caption); ``forward_steps=True`` first steps through the forward pass, the
+    values filling in node by node from the inputs ("Forward 2 of 3: −6 + b = 0.8814"). The "1:1" button shows the
+    diagram at full size, scrolling to each step.
 
     Each caption says in words what the step does ("z₁⁽²⁾ receives 0.31, multiplies it by σ'(z₁⁽²⁾) = 0.25 and
     sends 0.078 to …"). The page is self-contained — inline SVG (rendered by ``dot -Tsvg``), plain HTML and a
@@ -180,11 +189,14 @@ class BackpropPlayer:
         skip_leaves: bool = False,
         max_frames: int | None = None,
         fontsize: float = 11,
+        forward_steps: bool = False,
     ) -> None:
         if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int)
                                        or max_frames < 2):
             raise ValueError(f"max_frames must be an int ≥ 2 (the forward pass and one step) or None, "
                              f"got {max_frames!r}")
+        if forward_steps and collapse:
+            raise ValueError("forward_steps=True steps node by node: it does not combine with collapse=True")
         options = {} if collapse else {"fontsize": fontsize}
         self._scene = _scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
                              cells=cells, collapse=collapse, **options)
@@ -202,9 +214,14 @@ class BackpropPlayer:
                           f"stops after step {self._cut[0]}. Pass skip_leaves=True, collapse=True (one frame per "
                           f"layer) or a larger max_frames to see them all.", stacklevel=2)
         self._indices = indices
+        self._forward: list[Any] = []
+        if forward_steps:
+            self._forward = [n for n in scene.order if n._parents and id(n) in scene.kept]
         self._skip_leaves = bool(skip_leaves) and self._shared
         shown = len(indices)
-        self.captions: list[str] = [scene.caption(-1)] + [
+        computed = len(self._forward)
+        self.captions: list[str] = [self._forward_caption(j, node) for j, node in enumerate(self._forward)] + [
+            scene.caption(-1)] + [
             _STEP_PREFIX.sub(f"Step {n} of {shown}: ", scene.caption(k), count=1)
             for n, k in enumerate(indices, start=1)
         ]
@@ -212,21 +229,51 @@ class BackpropPlayer:
         if self._cut is not None:
             self.captions[-1] += (f" (The player stops here: {self._cut[1]} steps are more than max_frames allows; "
                                   "pass skip_leaves=True, collapse=True or a larger max_frames.)")
-        self.counters: list[str] = ["Forward pass"] + [f"Step {n} of {shown}" for n in range(1, shown + 1)]
+        self.counters: list[str] = [f"Forward {j} of {computed}" for j in range(1, computed + 1)] + [
+            "Forward pass"] + [f"Step {n} of {shown}" for n in range(1, shown + 1)]
         """What the counter beside the slider reads on each frame (the same count as the captions)."""
         self._frames: list[Diagram] | None = None
         self._svgs: list[str] | None = None
         self._shared_svg: tuple[str, dict[str, Any]] | None = None
+
+    def _forward_caption(self, j: int, node: Any) -> str:
+        """Forward step ``j`` in words: the node's operation on its inputs (names, or values) and the result."""
+        scene = self._scene
+
+        def term(n: Any) -> str:
+            return scene.names.get(id(n)) or _signal_words(n.data)
+
+        args = [term(p) for p in node._parents]
+        symbol = scene.op_text(node)
+        if len(args) == 2 and node.op in ("add", "sub", "mul", "div", "pow", "matmul"):
+            expr = f"{args[0]} {symbol} {args[1]}"
+        elif len(args) == 1 and getattr(node, "const", None) is not None:
+            expr = f"{symbol.replace(symbol.split()[-1], args[0])}" if symbol.split()[0][0].isdigit() \
+                else f"{args[0]} {symbol}"
+        elif len(args) == 1:
+            expr = f"{symbol}({args[0]})"
+        else:
+            expr = f"{symbol} of {', '.join(args)}"
+        name = scene.names.get(id(node))
+        first = "The inputs and parameters hold their values. " if j == 0 else ""
+        return (f"Forward {j + 1} of {len(self._forward)}: {first}{expr} = {_signal_words(node.data)}"
+                + (f", the value of {name}." if name else "."))
 
     def __len__(self) -> int:
         return len(self.captions)
 
     @property
     def frames(self) -> list[Diagram]:
-        """The diagrams, one per frame: the forward pass, then one per step shown (built when first asked for)."""
+        """The diagrams, one per frame: the forward steps (``forward_steps=True``), the forward pass, then one per
+        backward step shown (built when first asked for)."""
         if self._frames is None:
-            shown = len(self._indices)
-            self._frames = [self._scene.frame(-1, "forward pass")] + [
+            shown, scene = len(self._indices), self._scene
+            computing = [
+                scene.diagram(flow=True, known={id(n) for n in self._forward[: j + 1]}, highlight={id(node)},
+                              title=f"forward {j + 1} of {len(self._forward)}")
+                for j, node in enumerate(self._forward)
+            ]
+            self._frames = computing + [self._scene.frame(-1, "forward pass")] + [
                 self._scene.frame(k, f"backward step {n} of {shown}", **self._frame_options())
                 for n, k in enumerate(self._indices, start=1)
             ]
@@ -237,6 +284,10 @@ class BackpropPlayer:
         if self._svgs is None:
             self._svgs = [_svg_body(frame.svg()) for frame in self.frames]
         return self._svgs
+
+    def _states(self) -> tuple[str, ...]:
+        """The pictures the shared SVG is drawn in: 'past' (the base), then the others the frames need."""
+        return ("past", "forward", "future", *(("unknown",) if self._forward else ()))
 
     def _frame_options(self) -> dict[str, Any]:
         return {"skip_leaves": True} if self._skip_leaves else {}
@@ -253,7 +304,7 @@ class BackpropPlayer:
         markup in the other states."""
         if self._shared_svg is None:
             pictures = {state: _svg_body(self._scene.diagram(flow=True, uniform=state).svg()).replace(
-                ' font-family="Helvetica,sans-Serif"', "") for state in ("forward", "past", "future")}
+                ' font-family="Helvetica,sans-Serif"', "") for state in self._states()}
             elements = {state: _elements(svg) for state, svg in pictures.items()}
             titles = [(kind, title) for kind, title, _ in elements["past"]]
             for state, found in elements.items():
@@ -268,10 +319,21 @@ class BackpropPlayer:
 
             past = [inner for _, _, inner in elements["past"]]
             variants: dict[str, list[str | None]] = {}
-            for state in ("forward", "future"):  # 'current' is 'past' outlined by a CSS class
+            for state in self._states()[1:]:  # 'current' is 'past' outlined by a CSS class
                 variants[state] = [_difference(past[i], inner) for i, (_, _, inner) in enumerate(elements[state])]
             data = {"shared": True, "steps": [step(kind, title) for kind, title in titles],
-                    "frames": [-1, *self._indices], "variants": variants}
+                    "frames": [-2 - j for j in range(len(self._forward))] + [-1, *self._indices],
+                    "variants": variants}
+            if self._forward:
+                position = {self._scene.ids[id(n)]: j for j, n in enumerate(self._forward)}
+
+                def computed(kind: str, title: str) -> int | None:
+                    names = title.split("->") if kind == "edge" else [title]
+                    owner = next((n for n in names if n.endswith("op")), names[0])
+                    return position.get(owner[:-2] if owner.endswith("op") else owner)
+
+                data["forward"] = [computed(kind, title) if data["steps"][i] is not None else None
+                                   for i, (kind, title) in enumerate(titles)]
             self._shared_svg = (pictures["past"], data)
         return self._shared_svg
 

@@ -213,3 +213,30 @@ def test_the_forward_frame_is_plain_and_each_step_restyles_the_shared_svg(page_o
     page.locator(".ef-slider").fill("4")
     assert look()["grads"] == 4 and look()["current"] >= 1
     assert page_of.errors == []
+
+
+def test_the_forward_pass_can_be_stepped_too_values_filling_in(page_of, tmp_path):
+    """Issue 12: forward_steps=True — the values fill in node by node, inputs first, before backpropagation."""
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    out = (w * x).tanh()
+    out.label = "a"
+    player = viz.BackpropPlayer(out, forward_steps=True)
+    page = page_of(player.save(tmp_path / "forward.html"))
+
+    def data_texts() -> list[str]:
+        return page.evaluate("""() => [...document.querySelectorAll('.ef-frame svg text')]
+            .filter(t => t.textContent.startsWith('data') && t.getAttribute('fill') !== '#f7f7f7')
+            .map(t => t.textContent)""")
+
+    start = _visible(page)
+    assert start["counter"] == "Forward 1 of 2" and start["caption"] == player.captions[0]
+    assert sorted(data_texts()) == ["data -3", "data -6", "data 2"]  # the inputs, and w × x just computed
+    page.click("text=Next ▶")
+    assert len(data_texts()) == 4 and _visible(page)["counter"] == "Forward 2 of 2"
+    page.click("text=Next ▶")
+    assert _visible(page)["counter"] == "Forward pass"
+    page.click("text=Next ▶")
+    assert _visible(page)["counter"] == "Step 1 of 4" and _visible(page)["caption"] == player.captions[3]
+    page.locator(".ef-slider").fill("0")
+    assert len(data_texts()) == 3
+    assert page_of.errors == []

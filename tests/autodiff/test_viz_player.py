@@ -112,3 +112,13 @@ def test_save_writes_the_page_for_any_other_suffix_and_checks_duration(tmp_path)
     with pytest.raises(ValueError, match="duration must be a positive number"):
         viz.BackpropPlayer(neuron()).save(tmp_path / "steps.gif", duration=0)
     assert [p.name for p in tmp_path.iterdir()] == ["steps.htm"]
+
+
+def test_forward_steps_come_first_and_say_what_each_node_computes():
+    player = viz.BackpropPlayer(neuron(), forward_steps=True)
+    assert player.counters[:4] == ["Forward 1 of 3", "Forward 2 of 3", "Forward 3 of 3", "Forward pass"]
+    assert player.captions[0].endswith("w × x = -6.") and "hold their values" in player.captions[0]
+    assert player.captions[2] == "Forward 3 of 3: tanh(0.8814) = 0.7071, the value of a."
+    assert len(player.frames) == len(player) == 3 + 1 + 6
+    with pytest.raises(ValueError, match="does not combine with collapse=True"):
+        viz.BackpropPlayer(neuron(), forward_steps=True, collapse=True)
