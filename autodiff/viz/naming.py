@@ -194,48 +194,61 @@ def _neuron_sums(order: list[Any]) -> tuple[dict[int, list[tuple[Any, int, Any]]
 
     Returns, per chain's top node, the edges to draw from it — (the node that sends the signal, its input
     position, the leaf or node receiving it): each product's two factors and the bias — and the ids of the nodes
-    folded away (the inner sums and the products). A chain folds only when nothing else reads its inner nodes, it
-    has at least two products and at most one other term, and a number in it is 0 (``sum()``'s start).
+    folded away (the inner sums and the products). A chain folds only when nothing else reads its inner nodes and
+    it has at least two products and at most one other term; a sum with a number other than 0 (``sum()``'s start)
+    is not part of one. Linear in the size of the graph (a 20 000-term ``sum(losses)`` takes milliseconds).
     """
     readers: dict[int, int] = {}
     for node in order:
         for parent in node._parents:
             readers[id(parent)] = readers.get(id(parent), 0) + 1
+
+    def summing(n: Any) -> bool:  # a scalar + whose number operand, if any, is 0
+        const = getattr(n, "const", None)
+        return n.op == "add" and not _is_array(n.data) and (const is None or const[1] == 0)
+
+    def product(n: Any) -> bool:
+        return (n.op == "mul" and getattr(n, "const", None) is None and len(n._parents) == 2
+                and readers.get(id(n), 0) == 1 and not _is_array(n.data))
+
+    def inner(n: Any) -> bool:
+        return summing(n) and readers.get(id(n), 0) == 1
+
+    counts: dict[int, tuple[int, int]] = {}  # a sum node → (products, other terms) in the chain below it
+    for node in order:
+        if summing(node):
+            products = others = 0
+            for parent in node._parents:
+                if inner(parent):
+                    below = counts[id(parent)]
+                    products, others = products + below[0], others + below[1]
+                elif product(parent):
+                    products += 1
+                else:
+                    others += 1
+            counts[id(node)] = (products, others)
     folded: dict[int, list[tuple[Any, int, Any]]] = {}
     inside: set[int] = set()
-
-    def scalar_add(n: Any) -> bool:
-        return n.op == "add" and not _is_array(n.data)
-
-    for node in reversed(order):  # from the output back: the outermost sum of a chain first
-        if id(node) in inside or not scalar_add(node):
+    for node in reversed(order):  # from the output back: the outermost sum of a chain first; linear time
+        if id(node) in inside or id(node) not in counts:
             continue
+        products, others = counts[id(node)]
+        if products < 2 or others > 1:
+            continue  # a sum further down this chain may still be a neuron: it is tried in its turn
         terms: list[tuple[Any, int, Any]] = []  # (sum node, position, term)
-        inner: list[Any] = []
-        stack, ok = [node], True
-        while stack and ok:
+        stack = [node]
+        while stack:
             n = stack.pop()
-            const = getattr(n, "const", None)
-            if const is not None and const[1] != 0:
-                ok = False
-                break
             for position, parent in reversed(list(enumerate(n._parents))):
-                if scalar_add(parent) and readers.get(id(parent), 0) == 1:
-                    inner.append(parent)
+                if inner(parent):
+                    inside.add(id(parent))
                     stack.append(parent)
                 else:
                     terms.append((n, position, parent))
-        if not ok:
-            continue
         terms.reverse()  # the order the code wrote them: w₁·x₁, w₂·x₂, …, b
-        products = [t for _, _, t in terms if t.op == "mul" and getattr(t, "const", None) is None
-                    and len(t._parents) == 2 and readers.get(id(t), 0) == 1 and not _is_array(t.data)]
-        others = [(s, p, t) for s, p, t in terms if not any(t is q for q in products)]
-        if len(products) < 2 or len(others) > 1:
-            continue
-        links = [(t, i, t._parents[i]) for _, _, t in terms if any(t is q for q in products) for i in (0, 1)]
-        folded[id(node)] = links + others
-        inside |= {id(n) for n in inner} | {id(t) for t in products}
+        links = [(t, i, t._parents[i]) for _, _, t in terms if product(t) for i in (0, 1)]
+        folded[id(node)] = links + [(s, p, t) for s, p, t in terms if not product(t)]
+        inside |= {id(t) for _, _, t in terms if product(t)}
     return folded, inside
 
 

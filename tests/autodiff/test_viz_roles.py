@@ -180,3 +180,21 @@ def test_a_sum_read_elsewhere_is_not_folded():
     out = (product + v * y) * product  # the product is also read outside the sum
     ops = [text_of(o["label"]) for o in Dot(viz.draw(out, flow=True).source).ops().values()]
     assert "Σ w·x" not in ops and ops.count("×") == 3
+
+
+def test_a_neuron_inside_a_longer_sum_still_folds():
+    w1, x1, w2, x2, b, c = (Value(v, n) for v, n in ((1.0, "w1"), (2.0, "x1"), (3.0, "w2"), (4.0, "x2"),
+                                                     (0.5, "b"), (7.0, "c")))
+    out = (w1 * x1 + w2 * x2 + b) + c  # the whole sum has two non-product terms, its inner part is a neuron
+    ops = sorted(text_of(o["label"]) for o in Dot(viz.draw(out, flow=True).source).ops().values())
+    assert ops == ["+", "Σ w·x + b"]
+
+
+def test_folding_a_long_sum_is_linear():
+    from autodiff import topological_order
+    from autodiff.viz.naming import _neuron_sums
+
+    xs = [Value(float(i)) for i in range(20_000)]
+    order = topological_order(sum(xs) + sum(x * y for x, y in zip(xs[:3], xs[3:6])))
+    folded, inside = _neuron_sums(order)  # quadratic before: minutes; this is milliseconds
+    assert len(folded) == 1 and len(inside) == 2 + 3
