@@ -8,7 +8,9 @@ computed one element at a time, restoring each element exactly afterwards (snipp
 first formula, (J(θ⁽ⁱ⁺⁾) − J(θ⁽ⁱ⁾))/ε, is the one-sided difference although the text calls it centered.
 
 ``gradcheck`` runs both and reports, per input, in the spirit of the ``cmp`` helper from Karpathy's lectures:
-exact? close? max abs diff, relative error |a − n| / max(|a|, |n|), and the worst element.
+exact? close? max abs diff, relative error |a − n| / max(|a|, |n|), the worst element and the ratio a / n there,
+then every element that fails (a factor of 2 shows as ratio 2, a sign slip as −1). With ``analytic=[...]`` the
+gradient checked is one derived by hand (a homework answer) instead of the engine's.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .graph import no_grad, topological_order
 from .tensor import Tensor
 from .value import Value
 
-__all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "GradcheckRow", "cmp", "Comparison"]
+__all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "GradcheckRow", "BadElement", "cmp", "Comparison"]
 
 
 _INPUTS = "a Value or Tensor, a list of them, a dict {name: node} or (name, node) pairs"
@@ -193,9 +195,29 @@ def _analytic_grad(f: Callable[..., Any], nodes: list[Any]) -> list[np.ndarray]:
             node.grad = grad
 
 
+class BadElement(NamedTuple):
+    """One element outside the tolerance: where, both gradients, and their ratio analytic / numeric."""
+
+    index: tuple
+    analytic: float
+    numeric: float
+
+    @property
+    def ratio(self) -> float:
+        return _ratio(self.analytic, self.numeric)
+
+
+def _ratio(analytic: float, numeric: float) -> float:
+    """analytic / numeric: 1 when right, 2 for a forgotten ½, −1 for a sign slip (nan for 0/0, ±inf for a/0)."""
+    if numeric == 0:
+        return math.nan if analytic == 0 or math.isnan(analytic) else math.copysign(math.inf, analytic)
+    return analytic / numeric
+
+
 @dataclass(frozen=True)
 class GradcheckRow:
-    """One input's verdict. ``worst_index`` is the element farthest beyond (or closest to) the tolerance."""
+    """One input's verdict. ``worst_index`` is the element farthest beyond (or closest to) the tolerance;
+    ``bad`` lists every element outside it (empty when the row is close)."""
 
     name: str
     shape: tuple
@@ -206,17 +228,34 @@ class GradcheckRow:
     worst_index: tuple
     analytic: float
     numeric: float
+    bad: tuple[BadElement, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        """analytic / numeric at the worst element."""
+        return _ratio(self.analytic, self.numeric)
 
     def __str__(self) -> str:
         return self.format()
 
     def format(self, name_width: int = 16) -> str:
+        """The row as one line; ``exact`` reads True, or (on a close row) '·' rather than a distracting False."""
         where = "" if self.worst_index == () else f"{self.worst_index}"
+        exact = "True" if self.exact else "·" if self.close else "False"
         return (
-            f"{self.name:<{name_width}} {str(self.shape):<10} {str(self.exact):<6} {str(self.close):<6} "
+            f"{self.name:<{name_width}} {str(self.shape):<10} {exact:<6} {str(self.close):<6} "
             f"{self.max_abs_diff:<12.3e} {self.rel_error:<10.3e} "
-            f"{where} analytic {self.analytic:.6g} numeric {self.numeric:.6g}"
+            f"{where} analytic {self.analytic:.6g} numeric {self.numeric:.6g} ratio {self.ratio:.4g}"
         )
+
+    def bad_lines(self, limit: int = 50) -> list[str]:
+        """One line per element outside the tolerance (at most ``limit``; ``bad`` holds them all)."""
+        lines = [f"    {str(e.index) if e.index != () else '·':<12} analytic {e.analytic:<12.6g} numeric "
+                 f"{e.numeric:<12.6g} diff {e.analytic - e.numeric:<11.3e} ratio {e.ratio:.4g}"
+                 for e in self.bad[:limit]]
+        if len(self.bad) > limit:
+            lines.append(f"    … and {len(self.bad) - limit} more elements outside the tolerance (row.bad lists all)")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -248,7 +287,12 @@ class GradcheckReport:
             f"{'input':<{width}} {'shape':<10} {'exact':<6} {'close':<6} {'max abs diff':<12} {'rel error':<10} "
             f"worst element"
         )
-        return "\n".join([header, *(row.format(width) for row in self.rows)])
+        lines = [header]
+        for row in self.rows:
+            lines.append(row.format(width))
+            if row.bad and row.shape != ():  # a one-element row says it all on its own line
+                lines += row.bad_lines()
+        return "\n".join(lines)
 
     __repr__ = __str__
 
@@ -261,6 +305,9 @@ def _compare(name: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, 
     excess = diff - (atol + rtol * np.abs(numeric))
     excess = np.where(np.isnan(excess), np.inf, excess)
     worst = np.unravel_index(int(np.argmax(excess)), analytic.shape) if analytic.size else ()
+    bad = tuple(BadElement(tuple(int(i) for i in index), float(analytic[index]), float(numeric[index]))
+                for index in zip(*np.nonzero(excess > 0))) if analytic.ndim else (
+        (BadElement((), float(analytic), float(numeric)),) if excess > 0 else ())
     return GradcheckRow(
         name=name,
         shape=analytic.shape,
@@ -271,6 +318,7 @@ def _compare(name: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, 
         worst_index=tuple(int(i) for i in worst),
         analytic=float(analytic[worst]) if analytic.size else 0.0,
         numeric=float(numeric[worst]) if numeric.size else 0.0,
+        bad=bad,
     )
 
 
@@ -284,8 +332,14 @@ def gradcheck(
     fast: bool = False,
     n_directions: int = 8,
     seed: int = 0,
+    analytic: Any = None,
 ) -> GradcheckReport:
     """Check backprop's gradient of the scalar ``f(*inputs)`` against centered differences.
+
+    ``analytic``: check a gradient derived by hand instead of the engine's — one array (or number) per input, a
+    list in the order of ``inputs`` or a dict by the names of a dict ``inputs``; each must have its input's shape.
+    The homework check: ``gradcheck(loss, {"W": W}, analytic={"W": my_dW})``. Every failing element is listed
+    with the ratio analytic / numeric, so a missing factor (ratio 2, 0.5) or a sign slip (−1) shows at a glance.
 
     An element passes when |analytic − numeric| ≤ atol + rtol·|numeric|. ``inputs`` is a leaf node, a list of
     them, a dict ``{name: node}`` or ``(name, node)`` pairs (``model.named_parameters()``). With ``fast=True``
@@ -306,8 +360,9 @@ def gradcheck(
     if n_directions < 1 or seed < 0:
         raise ValueError(f"gradcheck needs n_directions ≥ 1 and seed ≥ 0; got n_directions={n_directions}, seed={seed}")
     names, nodes, _ = _named_inputs(inputs)
+    given = None if analytic is None else _given_gradients(analytic, inputs, names, nodes)
     for name, x in zip(names, nodes):
-        if not getattr(x, "requires_grad", True):
+        if not getattr(x, "requires_grad", True) and given is None:
             raise ValueError(f"gradcheck input {name!r} does not require grad: create it with requires_grad=True")
     low_precision = [n for n, x in zip(names, nodes) if _Elements(x).dtype != np.float64]
     if low_precision:
@@ -316,18 +371,56 @@ def gradcheck(
             "dominated by round-off in lower precision; expect failures",
             stacklevel=2,
         )
-    return _guarded(names, nodes, lambda: _gradcheck(f, names, nodes, eps, atol, rtol, fast, n_directions, seed))
+    return _guarded(names, nodes, lambda: _gradcheck(f, names, nodes, eps, atol, rtol, fast, n_directions, seed,
+                                                     given))
+
+
+def _given_gradients(analytic: Any, inputs: Any, names: list[str], nodes: list[Any]) -> list[np.ndarray]:
+    """The hand-derived gradients as float arrays, one per input, each checked against its input's shape."""
+    if isinstance(analytic, Mapping):
+        if not isinstance(inputs, Mapping):
+            raise TypeError("gradcheck(analytic={...}) by name needs inputs as a dict {name: node}; "
+                            "pass a list in the order of the inputs instead")
+        missing, extra = [n for n in names if n not in analytic], [k for k in analytic if k not in names]
+        if missing or extra:
+            raise ValueError(f"gradcheck(analytic=...) needs one gradient per input {names}; "
+                             f"missing {missing}, unknown {extra}")
+        items = [analytic[n] for n in names]
+    elif hasattr(analytic, "_parents") or isinstance(analytic, (numbers.Real, np.ndarray)) and len(nodes) == 1:
+        items = [analytic]
+    elif isinstance(analytic, (list, tuple)):
+        items = list(analytic)
+    else:
+        raise TypeError(f"gradcheck(analytic=...) must be a list of gradients (one per input) or a dict by name, "
+                        f"got {type(analytic).__name__}")
+    if len(items) != len(nodes):
+        raise ValueError(f"gradcheck(analytic=...) has {len(items)} gradients for {len(nodes)} inputs")
+    out = []
+    for name, node, item in zip(names, nodes, items):
+        data = getattr(item, "data", item)
+        try:
+            grad = np.array(data, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"gradcheck(analytic=...): the gradient for {name!r} must be numbers, "
+                            f"got {type(item).__name__}") from None
+        shape = _Elements(node).shape
+        if grad.shape != shape:
+            raise ValueError(f"gradcheck(analytic=...): the gradient for {name!r} has shape {grad.shape}, "
+                             f"its input {shape}: one number per element")
+        out.append(grad)
+    return out
 
 
 def _gradcheck(
     f: Callable[..., Any], names: list[str], nodes: list[Any], eps: float, atol: float, rtol: float, fast: bool,
-    n_directions: int, seed: int,
+    n_directions: int, seed: int, given: list[np.ndarray] | None = None,
 ) -> GradcheckReport:  # fmt: skip
-    analytic = _analytic_grad(f, nodes)
+    analytic = _analytic_grad(f, nodes) if given is None else given
+    hand = "" if given is None else ", hand-derived gradient"
     if not fast:
         numeric = _numerical_grads(f, nodes, eps, single=False)
         rows = [_compare(n, np.asarray(a), np.asarray(g), atol, rtol) for n, a, g in zip(names, analytic, numeric)]
-        return GradcheckReport(tuple(rows), eps, atol, rtol)
+        return GradcheckReport(tuple(rows), eps, atol, rtol, mode="every element" + hand)
     rng = np.random.default_rng(seed)
     rows = []
     with no_grad():
@@ -349,7 +442,7 @@ def _gradcheck(
                 numeric[k] = (plus - minus) / (2 * eps)
                 directional[k] = float(np.sum(grad * u))
             rows.append(_compare(name, directional, numeric, atol, rtol))
-    return GradcheckReport(tuple(rows), eps, atol, rtol, mode=f"{n_directions} random directions per input")
+    return GradcheckReport(tuple(rows), eps, atol, rtol, mode=f"{n_directions} random directions per input{hand}")
 
 
 def _restore(node: Any, original: np.ndarray) -> None:

@@ -20,6 +20,13 @@ This module draws exactly that picture:
 * :func:`steps` — one diagram per backward step; :class:`BackpropPlayer` — those diagrams in a self-contained HTML
   page with Prev/Next buttons, a slider and a caption per step in words.
 
+**Labels in the notes' grammar.** A label ``symbol`` + subscript indices + ``⁽layer⁾`` — ``W₁₄⁽¹⁾`` (the weight
+from unit 4 of layer 1 into unit 1 of layer 2), ``b₁⁽¹⁾``, ``z₁⁽²⁾``, ``a₄⁽¹⁾``; ``W₁,₁₂⁽¹⁾`` when an index has two
+digits — is read by the diagrams: a ``weighted_sum`` of weights ``Wᵢⱼ⁽ᵏ⁾`` is named ``zᵢ⁽ᵏ⁺¹⁾``, its activation
+``aᵢ⁽ᵏ⁺¹⁾``, and the signal at ``zᵢ⁽ᵏ⁾`` is written ``δᵢ⁽ᵏ⁾``, so edges read ``δ₁⁽²⁾·a₄⁽¹⁾``. ASCII spellings are
+accepted and drawn in that form: ``W14^(1)``, ``W_14^(1)``, ``W[1,4]^(1)``, ``W_{1,12}^{1}``, ``z1^2``. With
+``model=`` an unlabelled parameter is named by its place in the model (``W₁₂⁽¹⁾``, ``b₃⁽¹⁾``, ``W⁽²⁾``).
+
 Nothing here re-implements backpropagation: the signals come from :func:`autodiff.graph.backprop_steps`, the same
 walker that ``backward()`` runs. Drawing never changes a graph's ``.grad`` values. Nodes are duck-typed: anything
 with ``data``, ``grad``, ``label``, ``op`` and ``_parents`` can be drawn, and a node whose ``data`` is a numpy array

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,8 +29,9 @@ from .naming import (
     _delta_name,
     _fmt,
     _is_array,
-    _model_groups,
+    _model_structure,
     _names,
+    _neuron_sums,
     _roles,
     _signal_text,
     _signal_words,
@@ -42,6 +44,10 @@ class GraphvizNotInstalled(graphviz.ExecutableNotFound):
 
     def __init__(self, message: str = INSTALL_HINT) -> None:
         RuntimeError.__init__(self, message)
+
+
+PNG_DPI = 200
+"""The resolution a diagram saved as .png gets by default (dots per inch)."""
 
 
 class Diagram(graphviz.Digraph):
@@ -65,8 +71,11 @@ class Diagram(graphviz.Digraph):
         except graphviz.ExecutableNotFound as error:
             raise GraphvizNotInstalled() from error
 
-    def save(self, filename: Any = None, directory: Any = None, *, skip_existing: bool | None = False) -> str:
+    def save(self, filename: Any = None, directory: Any = None, *, skip_existing: bool | None = False,
+             dpi: float | None = None) -> str:
         """Write the diagram to ``filename``: rendered for .svg/.png/.pdf, DOT source for anything else.
+
+        A .png is rendered at ``dpi`` dots per inch (default :data:`PNG_DPI`, 200: sharp on a slide).
 
         Written by :func:`autodiff.fileio.atomic_write` (missing directories are created): a failure — a full
         disk, a FIFO or write-protected file as the target — leaves the previous file as it was, never a fragment.
@@ -74,12 +83,20 @@ class Diagram(graphviz.Digraph):
         """
         if filename is not None and directory is None and skip_existing is False:
             check_target(filename, make_parents=True, example="diagram.svg")  # refuse before rendering
-            return atomic_write(filename, self.file_bytes(filename), make_parents=True, example="diagram.svg")
+            return atomic_write(filename, self.file_bytes(filename, dpi=dpi), make_parents=True,
+                                example="diagram.svg")
         return super().save(filename, directory=directory, skip_existing=skip_existing)
 
-    def file_bytes(self, filename: str | os.PathLike[str]) -> bytes:
+    def file_bytes(self, filename: str | os.PathLike[str], *, dpi: float | None = None) -> bytes:
         """What :meth:`save` writes to ``filename``: the rendered .svg/.png/.pdf, or the DOT source otherwise."""
         fmt = self._RENDERED.get(Path(filename).suffix.lower())
+        if fmt == "png":
+            dpi = PNG_DPI if dpi is None else dpi
+            if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
+                raise ValueError(f"dpi must be a number between 10 and 1200, got {dpi!r}")
+            sharp = self.copy()
+            sharp.attr(dpi=f"{dpi:g}")
+            return sharp.pipe(format="png")
         return self.pipe(format=fmt) if fmt is not None else self.source.encode(self.encoding)
 
     def svg(self) -> str:
@@ -105,6 +122,26 @@ def _node_set(nodes: Any, what: str = "highlight") -> set[int]:
     return {id(n) for n in nodes}
 
 
+_STATES = ("forward", "past", "current", "future", "unknown")  # unknown: the forward pass has not reached it
+_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
+
+
+def _natural(label: str) -> tuple:
+    """A sort key reading numbers (also sub- and superscript ones) as numbers: a₂ < a₁₀, W₁₂ < W₂₁."""
+    parts = re.findall(r"\d+|\D+", label.translate(_DIGITS))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def _points(size: float) -> str:
+    return f"{size:g}"
+
+
+def _reached(root: Any) -> bool:
+    """Has a backward pass reached ``root``? (Its grad is set: not None, not all zero.)"""
+    grad = root.grad
+    return grad is not None and bool(np.any(np.asarray(grad) != 0))
+
+
 def _html(text: str) -> str:
     return html.escape(str(text), quote=False)
 
@@ -122,7 +159,12 @@ class _Scene:
         rankdir: str = "LR",
         legend: bool = True,
         cells: int = _cells.DEFAULT_CELLS,
+        fontsize: float = 11,
+        fold: bool = False,
     ) -> None:
+        if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)) or not 4 <= fontsize <= 72:
+            raise ValueError(f"fontsize must be a number of points between 4 and 72, got {fontsize!r}")
+        self.fontsize = float(fontsize)
         if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
             raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
         if rankdir not in _FLIPPED:
@@ -134,13 +176,13 @@ class _Scene:
         self.cells = _cells.check_cells(cells)
         self.order = graph.topological_order(root)
         self.ids = {id(n): f"v{i}" for i, n in enumerate(self.order)}
-        self.names = _names(self.order)
         parameter_ids = _node_set(params, "params")
-        group_of, titles = ({}, {}) if model is None else _model_groups(model)
+        group_of, titles, model_names = ({}, {}, {}) if model is None else _model_structure(model)
+        self.names = _names(self.order, model_names)
         parameter_ids |= set(group_of)
         if model is not None:
             parameter_ids |= {id(p) for p in model.parameters()}
-        self.roles = _roles(self.order, root, parameter_ids)
+        self.roles = _roles(self.order, root, parameter_ids, known=params is not None or model is not None)
         self.cluster_of = _clusters(self.order, group_of, titles)
         if model is not None:  # the data a model reads sits in its own box, left of the layers
             titles = {"inputs": "Inputs", **titles}
@@ -150,6 +192,10 @@ class _Scene:
         self.cluster_titles = titles
         self.kept = self._fit(max_nodes)
         self.hidden = len(self.order) - len(self.kept)
+        self.folded: dict[int, list[tuple[Any, int, Any]]] = {}
+        if fold:
+            self.folded, inside = _neuron_sums(self.order)
+            self.kept -= inside
         self._trace: _Trace | None = None
 
     def _fit(self, max_nodes: int | None) -> set[int]:
@@ -171,9 +217,23 @@ class _Scene:
         """How many backward steps the walk has (one frame each, after the forward-pass frame)."""
         return len(self.trace.steps)
 
-    def frame(self, index: int, title: str | None = None) -> Diagram:
-        """Backward step ``index`` drawn (−1: the graph after the forward pass)."""
-        return self.diagram(flow=True, frame=index, title=title)
+    def frame(self, index: int, title: str | None = None, *, skip_leaves: bool = False) -> Diagram:
+        """Backward step ``index`` drawn (−1: the graph after the forward pass). ``skip_leaves``: a leaf is drawn
+        done with the step that sends it its last signal (its own step is not shown)."""
+        return self.diagram(flow=True, frame=index, title=title, skip_leaves=skip_leaves)
+
+    def step_of(self, skip_leaves: bool = False) -> dict[int, int]:
+        """Node id → the step at which it is drawn as current; with ``skip_leaves`` a leaf's is the step that
+        sends it its last signal."""
+        step_of = dict(self.trace.step_of)
+        if skip_leaves:
+            last: dict[int, int] = {}
+            for edge in self.trace.edges:
+                last[id(edge.parent)] = max(last.get(id(edge.parent), -1), edge.step)
+            for node in self.order:
+                if not node._parents and id(node) in last:
+                    step_of[id(node)] = last[id(node)]
+        return step_of
 
     @property
     def trace(self) -> _Trace:
@@ -195,6 +255,8 @@ class _Scene:
 
     def op_text(self, node: Any) -> str:
         """The operation node's text; a Python number baked into the node shows beside its symbol (``× 2``)."""
+        if id(node) in self.folded:  # two links per product, one for a bias
+            return "Σ w·x + b" if len(self.folded[id(node)]) % 2 else "Σ w·x"
         text = _OP_TEXT.get(node.op, node.op)
         const = getattr(node, "const", None)
         if const is not None:
@@ -205,11 +267,13 @@ class _Scene:
             return f"^ {_fmt(p)}" if p is not None else "^ p"
         return text
 
-    def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False) -> str:
+    def value_label(self, node: Any, grad: Any, *, hide_grad: bool = False, greyed: bool = False,
+                    hidden_color: str | None = None, show_grad: bool = True, hide_data: bool = False) -> str:
         """HTML-like label: the name in bold, then data and grad (4 significant digits) or a tensor's numbers.
 
         A tensor that fits ``cells`` shows data and grad as shaded tables of cells (:mod:`.cells`); a larger one its
-        norm, min, max and a histogram.
+        norm, min, max and a histogram. ``hide_grad`` writes the grad in ``hidden_color`` (the node's fill) so it
+        keeps its place in the layout; ``show_grad=False`` leaves it out (a forward-only diagram).
         """
         rows = []
         name = self.names.get(id(node))
@@ -217,22 +281,28 @@ class _Scene:
             rows.append(f"<b>{_html(name)}</b>")
         data = node.data
         # a grad not known yet keeps its place in the layout, written in the node's own fill colour
-        grad_color = COLORS["greyed_fill"] if hide_grad else COLORS["greyed_text"] if greyed else COLORS["flow"]
+        grad_color = (hidden_color or COLORS["greyed_fill"]) if hide_grad else COLORS["greyed_text"] if greyed \
+            else COLORS["flow"]
 
         def colored(line: str) -> str:
             return f'<font color="{grad_color}">{_html(line)}</font>'
 
         if _is_array(data):
             rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
-            rows += self._array_rows(data, text=COLORS["greyed_text"] if greyed else None, hidden=greyed)
-            if grad is None:
+            data_text = COLORS["greyed_fill"] if hide_data else COLORS["greyed_text"] if greyed else None
+            rows += self._array_rows(data, text=data_text, hidden=greyed or hide_data)
+            if not show_grad:
+                pass
+            elif grad is None:
                 rows.append(colored("grad None"))
             else:
                 rows.append(colored("grad"))
                 rows += self._array_rows(np.asarray(grad), text=grad_color, hidden=hide_grad, numbers_in_text=greyed)
         else:
-            rows.append(f"data {_html(_fmt(data))}")
-            rows.append(colored(f"grad {_fmt(grad)}"))
+            data_row = f"data {_html(_fmt(data))}"
+            rows.append(f'<font color="{COLORS["greyed_fill"]}">{data_row}</font>' if hide_data else data_row)
+            if show_grad:
+                rows.append(colored(f"grad {_fmt(grad)}"))
         body = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
         return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{body}</table>>'
 
@@ -281,19 +351,37 @@ class _Scene:
         frame: int | None = None,
         highlight: set[int] | None = None,
         title: str | None = None,
+        grads: bool = True,
+        uniform: str | None = None,
+        skip_leaves: bool = False,
+        known: set[int] | None = None,
     ) -> Diagram:
-        """Build the DOT graph. ``frame`` (a step index, −1 before the first) draws one step of the walk."""
-        stepping = frame is not None
+        """Build the DOT graph. ``frame`` (a step index, −1 for the forward pass) draws one step of the walk.
+
+        ``uniform`` ('forward', 'past', 'current' or 'future') draws every node and edge of the step layout in
+        that one state: the player composes its frames from these pictures (same layout, other colours).
+        ``known`` (ids of computed nodes) draws a frame of the forward pass: the others hold no value yet.
+        """
+        if uniform is not None and uniform not in _STATES:
+            raise ValueError(f"uniform must be one of {', '.join(_STATES)}, got {uniform!r}")
+        stepping = frame is not None or uniform is not None or known is not None
         trace = self.trace if flow or stepping else None
         flow = flow or stepping
         highlight = set(highlight or ())
-        if stepping and 0 <= frame < len(trace.steps):
+        if frame is not None and 0 <= frame < len(trace.steps):
             current = trace.steps[frame].node
             highlight.add(id(current) if id(current) in self.kept else -1)
+        step_of = self.step_of(skip_leaves) if trace is not None else {}
 
         def state(node: Any) -> str:
-            """'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
-            index = trace.step_of.get(id(node)) if trace else None
+            """'forward', 'past', 'current' or 'future' for the step that processes ``node`` (frames only)."""
+            if uniform is not None:
+                return uniform
+            if known is not None:
+                return "forward" if not node._parents or id(node) in known else "unknown"
+            if frame is not None and frame < 0:
+                return "forward"
+            index = step_of.get(id(node))
             if not stepping or index is None:
                 return "past" if not stepping else "future"
             return "past" if index < frame else "current" if index == frame else "future"
@@ -301,10 +389,11 @@ class _Scene:
         dot = Diagram(name="errorflow", format="svg")
         dot.attr(rankdir=_FLIPPED[self.rankdir] if flow else self.rankdir, fontname="Helvetica", nodesep="0.25",
                  ranksep="0.35", newrank="true")
-        dot.attr("node", fontname="Helvetica", fontsize="11")
-        dot.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.6")
+        size = self.fontsize
+        dot.attr("node", fontname="Helvetica", fontsize=_points(size))
+        dot.attr("edge", fontname="Helvetica", fontsize=_points(size - 2), arrowsize="0.6")
         if title:
-            dot.attr(label=title, labelloc="t", fontsize="13")
+            dot.attr(label=title, labelloc="t", fontsize=_points(size + 2))
 
         bodies: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
 
@@ -316,7 +405,9 @@ class _Scene:
                 continue
             vid, role, key = self.ids[id(node)], self.roles[id(node)], self.cluster_of.get(id(node))
             node_state = state(node)
-            greyed = stepping and node_state == "future"
+            greyed = stepping and node_state in ("future", "unknown")
+            unknown = node_state == "unknown"
+            forward = node_state in ("forward", "unknown")
             if trace is not None and id(node) in trace.signal:
                 grad = trace.signal[id(node)]
             else:
@@ -330,15 +421,18 @@ class _Scene:
             }
             if greyed:
                 attrs["fontcolor"] = COLORS["greyed_text"]
-            if id(node) in highlight:
+            if id(node) in highlight or node_state == "current":
                 attrs.update(penwidth="3", color=COLORS["current"])
-            add_node(key, vid, self.value_label(node, grad, hide_grad=greyed, greyed=greyed), attrs)
+            label = self.value_label(node, grad, hide_grad=greyed or forward, greyed=greyed,
+                                     hidden_color=COLORS[role] if forward and not unknown else None,
+                                     show_grad=grads, hide_data=unknown)
+            add_node(key, vid, label, attrs)
             if node._parents:
                 op_attrs = {
                     "shape": "ellipse",
                     "style": "filled",
                     "fillcolor": COLORS["operation"],
-                    "fontsize": "10",
+                    "fontsize": _points(size - 1),
                     "height": "0.3",
                     "width": "0.3",
                     "margin": "0.03,0.01",
@@ -349,12 +443,13 @@ class _Scene:
                     op_attrs["fontcolor"] = COLORS["greyed_text"]
                 add_node(key, vid + "op", self.op_text(node), op_attrs)
 
+        self._order_leaves(dot)
         for key, members in bodies.items():
             target = dot
             if key is not None:
                 cluster = graphviz.Digraph(name=f"cluster_{key.replace('.', '_')}")
                 cluster.attr(label=self.cluster_titles[key], style="rounded,dashed", color="#9e9e9e",
-                             fontsize="11", fontname="Helvetica")
+                             fontsize=_points(size), fontname="Helvetica")
                 target = cluster
             for node_id, label, attrs in members:
                 target.node(node_id, label, **attrs)
@@ -370,13 +465,17 @@ class _Scene:
                 continue
             vid = self.ids[id(node)]
             node_state = state(node)
-            color = COLORS["future"] if node_state == "future" else COLORS["flow"] if flow else COLORS["forward"]
+            forward = node_state in ("forward", "unknown")
+            color = COLORS["future"] if node_state in ("future", "unknown") else COLORS["flow"] \
+                if flow and not forward else COLORS["forward"]
             width = "2.2" if node_state == "current" else "1"
+            backwards = {"dir": "back"} if forward else {}  # the flow layout, arrows the forward way
             if flow:
-                dot.edge(vid, vid + "op", color=color, penwidth=width)
+                dot.edge(vid, vid + "op", color=color, penwidth=width, **backwards)
             else:
                 dot.edge(vid + "op", vid, color=color)
-            for position, parent in enumerate(node._parents):
+            links = self.folded.get(id(node)) or [(node, p, parent) for p, parent in enumerate(node._parents)]
+            for sender, position, parent in links:
                 if id(parent) not in self.kept:
                     if vid not in collapsed_links:
                         collapsed_links.add(vid)
@@ -387,14 +486,14 @@ class _Scene:
                 if not flow:
                     dot.edge(pid, vid + "op", color=color)
                     continue
-                edge = sent.get((id(node), position))
+                edge = sent.get((id(sender), position))
                 if edge is None:  # a parent that needs no gradient is sent nothing
                     dot.edge(vid + "op", pid, style="dotted", color=COLORS["future"], arrowhead="none")
                     continue
-                attrs = {"color": color, "penwidth": width}
+                attrs = {"color": color, "penwidth": width, **backwards}
                 if node_state == "current":
                     attrs["color"] = COLORS["current"]
-                attrs["label"] = self.edge_label(edge, hidden=node_state == "future")
+                attrs["label"] = self.edge_label(edge, hidden=node_state in ("future", "forward", "unknown"))
                 dot.edge(vid + "op", pid, **attrs)
 
         if self.hidden:
@@ -406,6 +505,42 @@ class _Scene:
         if self.legend:
             self._add_legend(dot, flow)
         return dot
+
+    def _order_leaves(self, dot: Diagram) -> None:
+        """Line up the leaves outside layer boxes in reading order (inputs, then parameters, each by label:
+        a₁, a₂, …, W₁₁, W₁₂, …, b₁), grouped by the depth of what reads them: each group one rank, chained by
+        invisible edges, so Graphviz's crossing minimisation cannot scramble them."""
+        depth: dict[int, int] = {}
+        for node in self.order:
+            depth[id(node)] = 1 + max((depth[id(p)] for p in node._parents), default=-1)
+        groups: dict[int, list[Any]] = {}
+        position = {id(n): i for i, n in enumerate(self.order)}
+        readers: dict[int, list[Any]] = {}
+        for node in self.order:
+            for parent in node._parents:
+                readers.setdefault(id(parent), []).append(node)
+        for node in self.order:
+            if node._parents or id(node) not in self.kept or id(node) in self.cluster_of or id(node) not in readers:
+                continue
+            groups.setdefault(min(depth[id(r)] for r in readers[id(node)]), []).append(node)
+
+        def key(node: Any) -> tuple:
+            role = 0 if self.roles[id(node)] == "input" else 1
+            name = self.names.get(id(node))
+            first = min(position[id(r)] for r in readers[id(node)])
+            return (role, first if role else 0, _natural(name) if name else (), position[id(node)])
+
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            members.sort(key=key)
+            ids = [self.ids[id(n)] for n in members]
+            with dot.subgraph() as rank:
+                rank.attr(rank="same")
+                for vid in ids:
+                    rank.node(vid)
+                for a, b in zip(ids, ids[1:]):
+                    rank.edge(a, b, style="invis")
 
     def _add_legend(self, dot: Diagram, flow: bool) -> None:
         """One small table node naming the role colours (and, in the flow view, what a red edge carries)."""
@@ -420,7 +555,7 @@ class _Scene:
                         "</font></td></tr>")
         table = "".join(rows)
         dot.node("legend", f'<<table border="0" cellborder="0" cellspacing="2" cellpadding="2">{table}</table>>',
-                 shape="box", style="rounded", color="#bdbdbd", fontsize="9")
+                 shape="box", style="rounded", color="#bdbdbd", fontsize=_points(self.fontsize - 2))
 
     # ---- captions --------------------------------------------------------------------------------------------
     def sent(self, edge: FlowEdge) -> str:
@@ -439,18 +574,21 @@ class _Scene:
         trace = self.trace
         root = self.names.get(id(self.root)) or "out"
         if index < 0:
-            who = root if id(self.root) in self.names else f"the output, {self.call(self.root)},"
-            return (f"The forward pass is done: every node holds its value. Backpropagation starts by giving "
-                    f"{who} an error signal of 1 (∂{root}/∂{root} = 1) and walks back from there, each node "
-                    f"sending its inputs the signal it received times its local derivative.")
+            who = f"the output {root}" if id(self.root) in self.names else f"the output ({self.call(self.root)})"
+            return (f"The forward pass is done: every node holds its value, computed from the inputs towards the "
+                    f"output. Backpropagation starts at {who} with an error signal of 1 (∂{root}/∂{root} = 1) and "
+                    f"walks back from there, each node sending its inputs the signal it received times its local "
+                    f"derivative.")
         step = trace.steps[index]
         node = step.node
         who = self.call(node)
         signal = _signal_words(step.error_signal)
         prefix = f"Step {index + 1} of {len(trace.steps)}: "
         if not node._parents:
+            name = self.names.get(id(node))
+            result = f"∂{root}/∂{name} = {signal}" if name else f"the derivative of {root} with respect to it"
             return (prefix + f"{who} is a leaf: it receives {signal}, the sum of everything sent to it, and adds "
-                    f"it to its .grad: ∂{root}/∂{who} = {signal}.")
+                    f"it to its .grad: {result}.")
         own = "1 (the starting signal)" if node is self.root else signal
         delta = _delta_name(self.names.get(id(node)))
         if delta and _is_array(node.data) and node is not self.root:
@@ -495,6 +633,9 @@ def draw(
     title: str | None = None,
     collapse: bool = False,
     cells: int = _cells.DEFAULT_CELLS,
+    grads: bool | None = None,
+    fontsize: float = 11,
+    fold: bool | None = None,
 ) -> Diagram:
     """Draw the computation graph that ``root`` depends on, as a :class:`Diagram` (a ``graphviz.Digraph``).
 
@@ -503,8 +644,10 @@ def draw(
       cells shaded blue (< 0), white (0), red (> 0), data and grad on their own scales — flow edges carrying such a
       signal show its cells too; a larger one as norm, min, max and a histogram (``cells=0``: always). Each result
       has a small operation node (``+``, ``×``, ``σ``, ``Σ w·x + b``; a constant operand shows beside it, ``× 2``).
-    * Colours by role (:data:`COLORS`): inputs (leaves that are data), parameters (leaves labelled W…, w…, b…, U…,
-      u…, or passed in ``params``/``model``), intermediates, and the output; ``legend=True`` adds a key.
+    * Colours by role (:data:`COLORS`): inputs (leaves that are data), parameters (leaves passed in ``params`` or
+      ``model``, Tensors that require grad; only when neither is given, Values labelled W, w, b, U, u with
+      indices — ``W₁₄⁽¹⁾``, ``w1``, ``b^(2)`` — not ``beta``), intermediates, and the output; ``legend=True`` adds
+      a key.
     * ``model`` (an ``nn.Module``): its parameters are parameters, boxed per layer ("Layer 1: W⁽¹⁾, b⁽¹⁾") by
       their ``named_parameters()`` names, with the layer's z and a nodes inside the box.
     * ``flow=True``: the error-flow view. Edges run from the output back towards the inputs, each labelled with the
@@ -512,6 +655,14 @@ def draw(
       grads show what this one pass delivers (leaves may hold more, accumulated over earlier passes).
     * ``max_nodes``: nodes beyond the ``max_nodes`` nearest the output collapse into one "… N more nodes" node.
     * ``highlight``: a node (or nodes) to outline.
+    * ``grads``: show each node's ``.grad``. By default (None) only once a backward pass has reached the graph (the
+      output's grad is set): a diagram drawn after the forward pass shows values only. ``flow=True`` always shows
+      the signals of one pass.
+    * ``fontsize``: the nodes' font size in points (edges 2 smaller, the title 2 larger); ``save("g.png",
+      dpi=…)`` sets the resolution.
+    * ``fold``: draw a chain of scalar ``+`` over products — ``w₁·x₁ + w₂·x₂ + b``, micrograd's
+      ``sum(w * x for …) + b`` — as one ``Σ w·x + b`` node with an edge to every weight, input and the bias (the
+      notes' picture of a neuron). Default (None): in the flow view.
     * ``collapse=True``: the layer-level view (notes §6): one box per layer, a⁽ᵏ⁺¹⁾ = f(W⁽ᵏ⁾a⁽ᵏ⁾ + b⁽ᵏ⁾), and only the
       signals between layers and into each layer's parameters (:mod:`autodiff.viz.layers`); scalar networks need
       ``model=``.
@@ -526,9 +677,12 @@ def draw(
 
         return collapsed(root, model=model, flow=flow, rankdir=rankdir, title=title)
     highlighted = _node_set(highlight, "highlight")
+    if grads is not None and not isinstance(grads, bool):
+        raise TypeError(f"grads must be True, False or None (automatic), got {type(grads).__name__}")
     scene = _Scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                   cells=cells)
-    return scene.diagram(flow=flow, highlight=highlighted, title=title)
+                   cells=cells, fontsize=fontsize, fold=flow if fold is None else bool(fold))
+    show = flow or (_reached(root) if grads is None else grads)
+    return scene.diagram(flow=flow, highlight=highlighted, title=title, grads=show)
 
 
 def steps(
@@ -541,6 +695,7 @@ def steps(
     legend: bool = True,
     cells: int = _cells.DEFAULT_CELLS,
     collapse: bool = False,
+    fontsize: float = 11,
 ) -> list[Diagram]:
     """One diagram per backward step from ``root``: the node being processed outlined, the signals sent so far
     drawn and labelled, what is still to come greyed out (its labels kept invisibly so frames line up).
@@ -548,8 +703,9 @@ def steps(
     ``collapse=True``: one diagram per layer of the layer-level view (see :func:`draw`), in the order the layers
     finish their backward work: the output, the top layer, …, the first layer.
     """
+    options = {} if collapse else {"fontsize": fontsize}
     scene = _scene(root, params=params, model=model, max_nodes=max_nodes, rankdir=rankdir, legend=legend,
-                   cells=cells, collapse=collapse)
+                   cells=cells, collapse=collapse, **options)
     return [scene.frame(k, f"backward step {k + 1} of {scene.total}") for k in range(scene.total)]
 
 

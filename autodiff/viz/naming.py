@@ -38,7 +38,6 @@ INSTALL_HINT = (
     "or 'conda install -c conda-forge graphviz'."
 )
 
-_PARAMETER_PREFIXES = ("W", "w", "b", "U", "u")
 _ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "hardtanh", "softsign"}
 _FLIPPED = {"LR": "RL", "RL": "LR", "TB": "BT", "BT": "TB"}
 _OP_TEXT = {
@@ -120,26 +119,61 @@ def _layered(name: str | None) -> re.Match[str] | None:
     return _LAYERED.match(name) if name else None
 
 
+_ASCII_LAYERED = re.compile(
+    r"^(?P<symbol>[^\W\d_])(?:_?(?P<digits>\d+)|_?[\[{](?P<i>\d+)(?:,\s*(?P<j>\d+))?[\]}])?"
+    r"\^[({]?(?P<layer>\d+)[)}]?$"
+)
+
+
+def _canonical(label: str) -> str:
+    """The notes' label grammar, ``symbol`` + subscript indices + ``⁽layer⁾`` (``W₁₄⁽¹⁾``, ``z₁⁽²⁾``, ``b₂⁽¹⁾``;
+    ``W₁,₁₂⁽¹⁾`` when an index has two digits), from its ASCII spellings: ``W14^(1)``, ``W_14^(1)``,
+    ``W[1,4]^(1)``, ``W_{1,12}^{1}``, ``z1^2``. Any other label is returned unchanged.
+
+    Labels in this grammar are what the diagrams read: a weighted sum of weights ``Wᵢⱼ⁽ᵏ⁾`` is named ``zᵢ⁽ᵏ⁺¹⁾``,
+    its activation ``aᵢ⁽ᵏ⁺¹⁾``, and the signal at ``zᵢ⁽ᵏ⁾`` ``δᵢ⁽ᵏ⁾``.
+    """
+    match = _ASCII_LAYERED.match(label) if label else None
+    if match is None:
+        return label
+    sub = _sub_text(match["digits"]) if match["digits"] else ""
+    if match["i"]:
+        i, j = match["i"], match["j"]
+        sub = _sub_text(i) + (("," if len(i) > 1 or len(j) > 1 else "") + _sub_text(j) if j else "")
+    return f"{match['symbol']}{sub}⁽{match['layer'].translate(_TO_SUPERSCRIPT)}⁾"
+
+
+def _sub_text(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", _SUBSCRIPTS))
+
+
 def _row_index(sub: str) -> str:
     """``"₁₄"`` → ``"₁"`` (the unit the weight feeds), ``"₁,₁₂"`` → ``"₁"``."""
     return sub.split(",")[0] if "," in sub else sub[:1]
 
 
-def _names(order: Sequence[Any]) -> dict[int, str]:
-    """Display names: the node's label; for unlabelled neuron nodes, the notes' z and a names.
+def _names(order: Sequence[Any], given: dict[int, str] | None = None) -> dict[int, str]:
+    """Display names: the node's label, else a name ``given`` (a model's unlabelled parameters, named by their
+    place); for unlabelled neuron nodes, the notes' z and a names.
 
-    A ``weighted_sum`` whose weights are labelled W_ij^(k) (all with the same unit i and layer k) is the input of
-    unit i of layer k+1: z_i^(k+1). An unlabelled activation of z_i^(k) is that unit's output a_i^(k).
+    A ``weighted_sum`` (or a chain of ``+`` over products, see :func:`_neuron_sums`) whose weights are named
+    W_ij^(k) (all with the same unit i and layer k) is the input of unit i of layer k+1: z_i^(k+1). An unlabelled
+    activation of z_i^(k) is that unit's output a_i^(k).
     """
     names: dict[int, str] = {}
+    given = given or {}
+    sums = _neuron_sums(order)[0]
     for node in order:
         if node.label:
-            names[id(node)] = node.label
+            names[id(node)] = _canonical(node.label)
             continue
-        if node.op == "weighted_sum":
+        if id(node) in given:
+            names[id(node)] = given[id(node)]
+            continue
+        if node.op == "weighted_sum" or id(node) in sums:  # Σ w·x + b, also written as a chain of + and ×
             units = set()
-            for parent in node._parents:
-                match = _layered(parent.label)
+            for parent in node._parents if node.op == "weighted_sum" else [p for _, _, p in sums[id(node)]]:
+                match = _layered(names.get(id(parent)))
                 if match and match["symbol"] in "Ww" and match["sub"]:
                     units.add((_row_index(match["sub"]), match["sup"]))
             if len(units) == 1:
@@ -152,6 +186,70 @@ def _names(order: Sequence[Any]) -> dict[int, str]:
                 names[id(node)] = f"a{match['sub']}⁽{match['sup']}⁾"
     _layer_names(order, names)
     return names
+
+
+def _neuron_sums(order: list[Any]) -> tuple[dict[int, list[tuple[Any, int, Any]]], set[int]]:
+    """Chains of scalar ``+`` over products, ``w₁·x₁ + w₂·x₂ + … (+ b)`` as micrograd-style code builds a neuron
+    (``sum(w * x for …) + b``), to be drawn as one ``Σ w·x + b`` node.
+
+    Returns, per chain's top node, the edges to draw from it — (the node that sends the signal, its input
+    position, the leaf or node receiving it): each product's two factors and the bias — and the ids of the nodes
+    folded away (the inner sums and the products). A chain folds only when nothing else reads its inner nodes and
+    it has at least two products and at most one other term; a sum with a number other than 0 (``sum()``'s start)
+    is not part of one. Linear in the size of the graph (a 20 000-term ``sum(losses)`` takes milliseconds).
+    """
+    readers: dict[int, int] = {}
+    for node in order:
+        for parent in node._parents:
+            readers[id(parent)] = readers.get(id(parent), 0) + 1
+
+    def summing(n: Any) -> bool:  # a scalar + whose number operand, if any, is 0
+        const = getattr(n, "const", None)
+        return n.op == "add" and not _is_array(n.data) and (const is None or const[1] == 0)
+
+    def product(n: Any) -> bool:
+        return (n.op == "mul" and getattr(n, "const", None) is None and len(n._parents) == 2
+                and readers.get(id(n), 0) == 1 and not _is_array(n.data))
+
+    def inner(n: Any) -> bool:
+        return summing(n) and readers.get(id(n), 0) == 1
+
+    counts: dict[int, tuple[int, int]] = {}  # a sum node → (products, other terms) in the chain below it
+    for node in order:
+        if summing(node):
+            products = others = 0
+            for parent in node._parents:
+                if inner(parent):
+                    below = counts[id(parent)]
+                    products, others = products + below[0], others + below[1]
+                elif product(parent):
+                    products += 1
+                else:
+                    others += 1
+            counts[id(node)] = (products, others)
+    folded: dict[int, list[tuple[Any, int, Any]]] = {}
+    inside: set[int] = set()
+    for node in reversed(order):  # from the output back: the outermost sum of a chain first; linear time
+        if id(node) in inside or id(node) not in counts:
+            continue
+        products, others = counts[id(node)]
+        if products < 2 or others > 1:
+            continue  # a sum further down this chain may still be a neuron: it is tried in its turn
+        terms: list[tuple[Any, int, Any]] = []  # (sum node, position, term)
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            for position, parent in reversed(list(enumerate(n._parents))):
+                if inner(parent):
+                    inside.add(id(parent))
+                    stack.append(parent)
+                else:
+                    terms.append((n, position, parent))
+        terms.reverse()  # the order the code wrote them: w₁·x₁, w₂·x₂, …, b
+        links = [(t, i, t._parents[i]) for _, _, t in terms if product(t) for i in (0, 1)]
+        folded[id(node)] = links + [(s, p, t) for s, p, t in terms if not product(t)]
+        inside |= {id(t) for _, _, t in terms if product(t)}
+    return folded, inside
 
 
 _GENERIC_LABELS = {"W": "W", "b": "b", "weight": "W", "bias": "b"}  # nn.Linear's labels: numbered by layer
@@ -244,14 +342,34 @@ def _delta_name(name: str | None) -> str | None:
 
 
 # ---- roles and layer clusters ----------------------------------------------------------------------------------
-def _roles(order: Sequence[Any], root: Any, parameter_ids: set[int]) -> dict[int, str]:
+_PARAMETER_LABEL = re.compile(r"^(?:[WwUub](?:$|[\d_\[\^(⁽" + _SUBSCRIPTS + _SUPERSCRIPTS + r",]|ᵀ)|weight|bias)")
+
+
+def _is_parameter_label(label: str | None) -> bool:
+    """A label the notes give a parameter: W, w, b, U, u alone or with indices (``W₁₄⁽¹⁾``, ``w1``, ``W[1,4]``,
+    ``b^(2)``, ``w_1``), ``weight``, ``bias`` — not a word that merely starts with one of those letters (``beta``,
+    ``units``)."""
+    return bool(label) and _PARAMETER_LABEL.match(label) is not None
+
+
+def _roles(order: Sequence[Any], root: Any, parameter_ids: set[int], known: bool = False) -> dict[int, str]:
+    """Node id → input | parameter | intermediate | output.
+
+    A leaf is a parameter when it is known to be one: in ``parameter_ids`` (``params=``, ``model=``), or a Tensor
+    that requires grad (an input Tensor does not). Only when nothing is known (``known`` False: no ``params``/
+    ``model``) does a scalar leaf's label decide (:func:`_is_parameter_label`); everything else is an input.
+    """
     roles = {}
     for node in order:
         if node is root:
             role = "output"
         elif node._parents:
             role = "intermediate"
-        elif id(node) in parameter_ids or (node.label or "").startswith(_PARAMETER_PREFIXES):
+        elif id(node) in parameter_ids:
+            role = "parameter"
+        elif _is_array(node.data) and hasattr(node, "requires_grad"):
+            role = "parameter" if node.requires_grad and not known else "input"
+        elif not known and _is_parameter_label(node.label):
             role = "parameter"
         else:
             role = "input"
@@ -266,37 +384,76 @@ class _Cluster:
     members: list[Any]
 
 
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", _SUBSCRIPTS))
+
+
+def _sup(n: int) -> str:
+    return str(n).translate(_TO_SUPERSCRIPT)
+
+
 def _model_groups(model: Any) -> tuple[dict[int, str], dict[str, str]]:
-    """Parameter id → group key, and group key → title, from ``model.named_parameters()``.
+    """Parameter id → group key, and group key → title, from ``model.named_parameters()`` (see
+    :func:`_model_structure`, which also names the parameters)."""
+    group_of, titles, _ = _model_structure(model)
+    return group_of, titles
+
+
+def _model_structure(model: Any) -> tuple[dict[int, str], dict[str, str], dict[int, str]]:
+    """Parameter id → group key, group key → title, and parameter id → the notes' name for an unlabelled one.
 
     A name such as ``layers.0.neurons.2.w.1`` belongs to the model's child ``layers.0``, titled by its class and
-    position ("Layer 1"); a child that is not in a list keeps its attribute name. Titles add the parameters'
-    symbols read from their labels: "Layer 1: W⁽¹⁾, b⁽¹⁾".
+    position ("Layer 1"); a child of an ``nn.Sequential`` (``0.W``, ``2.W``) is numbered among the children that
+    have parameters ("Linear 1", "Linear 2"); another child keeps its attribute name. Titles add the parameters'
+    symbols: "Layer 1: W⁽¹⁾, b⁽¹⁾". An unlabelled parameter is named by its place: weight j of neuron i of layer k
+    is ``Wᵢⱼ⁽ᵏ⁾`` (``Wᵢ,ⱼ⁽ᵏ⁾`` past 9), its bias ``bᵢ⁽ᵏ⁾``, a layer's weight matrix ``W⁽ᵏ⁾``.
     """
     modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
     group_of: dict[int, str] = {}
     symbols: dict[str, list[str]] = {}
     heads: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    names: dict[int, str] = {}
     for name, param in model.named_parameters():
         parts = name.split(".")
         if len(parts) >= 3 and parts[1].isdigit():
-            key = f"{parts[0]}.{parts[1]}"
+            key, rest = f"{parts[0]}.{parts[1]}", parts[2:]
             kind = type(modules[key]).__name__ if key in modules else parts[0].rstrip("s").capitalize()
-            heads[key] = f"{kind} {int(parts[1]) + 1}"
+            numbers.setdefault(key, int(parts[1]) + 1)
+            heads[key] = f"{kind} {numbers[key]}"
+        elif len(parts) >= 2 and parts[0].isdigit():  # a child of nn.Sequential
+            key, rest = parts[0], parts[1:]
+            kind = type(modules[key]).__name__ if key in modules else "Layer"
+            numbers.setdefault(key, len(numbers) + 1)
+            heads[key] = f"{kind} {numbers[key]}"
         elif len(parts) >= 2 and not parts[1].isdigit():
-            key = parts[0]
+            key, rest = parts[0], parts[1:]
             heads[key] = key
         else:
             continue  # a parameter of the model itself: not in a layer
         group_of[id(param)] = key
         label = getattr(param, "label", None)
-        match = _layered(label)
         attribute = parts[-2] if parts[-1].isdigit() else parts[-1]
-        symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
+        letter = {"w": "W", "weight": "W", "W": "W", "b": "b", "bias": "b"}.get(attribute)
+        k = numbers.get(key)
+        if letter and k is not None and (not label or label in ("W", "b", "weight", "bias")):
+            unit = int(rest[1]) + 1 if len(rest) >= 2 and rest[0] == "neurons" and rest[1].isdigit() else None
+            column = int(parts[-1]) + 1 if parts[-1].isdigit() else None
+            index = ""
+            if unit is not None:
+                index = _sub(unit)
+                if column is not None:
+                    index += ("," if unit > 9 or column > 9 else "") + _sub(column)
+            if not label and index:
+                names[id(param)] = f"{letter}{index}⁽{_sup(k)}⁾"
+            symbol = f"{letter}⁽{_sup(k)}⁾"
+        else:
+            match = _layered(_canonical(label) if label else None)
+            symbol = f"{match['symbol']}⁽{match['sup']}⁾" if match else label or attribute
         if symbol not in symbols.setdefault(key, []):
             symbols[key].append(symbol)
     titles = {key: f"{head}: {', '.join(symbols[key])}" for key, head in heads.items()}
-    return group_of, titles
+    return group_of, titles, names
 
 
 def _clusters(order: Sequence[Any], group_of: dict[int, str], titles: dict[str, str]) -> dict[int, str]:

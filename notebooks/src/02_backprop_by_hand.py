@@ -168,7 +168,8 @@ for k, step in enumerate(s.backward_steps(), 1):
 # processed is outlined in purple, signals already sent are red and labelled, and the part of the graph not yet
 # reached is grey. The caption under the buttons describes each step in words. (The player is plain HTML and
 # JavaScript, so it also works in the notebook exported to HTML. GitHub's viewer does not run scripts, so there
-# you only see the first frame.)
+# you see the finished pass, every signal drawn; `player.save("steps.pdf")` or `player.save("steps.gif")` gives
+# the frames for slides.)
 #
 # To keep the player small, the inputs enter this copy of the network as plain numbers. The data is never trained,
 # so the inputs need no gradient. A number is a constant inside the weighted sum, not a node, so the edge into

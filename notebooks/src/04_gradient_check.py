@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nn
-from autodiff import Tensor, Value, gradcheck, numerical_grad
+from autodiff import Tensor, Value, cmp, gradcheck, numerical_grad
 from nn.layers import Linear, Sequential, Tanh
 from nn.losses import cross_entropy, max_margin_loss
 
@@ -157,8 +157,9 @@ print("O(ε) vs O(ε²) confirmed; centered is ≥ 100× more accurate at its be
 # ## `gradcheck` on a small network
 # `gradcheck(f, inputs)` runs backprop once and the centered difference for **every element** of every input, and
 # prints one line per input in the spirit of Karpathy's `cmp`: exact? close? largest absolute difference, largest
-# relative error $|a - n| / \max(|a|, |n|)$, and the worst element. An element passes when
-# $|a - n| \le \text{atol} + \text{rtol}\cdot|n|$.
+# relative error $|a - n| / \max(|a|, |n|)$, the worst element and the ratio $a / n$ there ("exact" reads `·` on
+# a row that is close without being bitwise equal). An element passes when
+# $|a - n| \le \text{atol} + \text{rtol}\cdot|n|$; a failing row is followed by every element that fails.
 #
 # First a two-layer `Tensor` network with a softmax cross-entropy loss on five examples:
 
@@ -261,36 +262,50 @@ print(cut_report)
 #   softsign is increasing, its slope is never negative; the correct formula is $\dfrac{1}{(1+|z|)^2}$. (The
 #   notes' version even blows up at $z = -1$, where $(1+z)^2 = 0$: hence the huge error at $z = -0.99$ below.)
 #
-# To let the gradient check judge a *formula*, `with_derivative` below builds a node whose value is $f(z)$ and
-# whose local derivative is whatever formula we hand it — a custom operation with a hand-written backward. (The
-# trick: $f(z_0) + (z - z_0)\,g(z_0)$ with $z_0$ a constant copy of $z$ has value $f(z_0)$ and derivative
-# $g(z_0)$.) The numeric side only ever sees the forward values, so it measures the true slope.
+# To let the gradient check judge a *formula*, hand it the formula's values as the gradient to check:
+# `gradcheck(f, inputs, analytic=[...])` compares a gradient derived by hand — a homework answer — with centered
+# differences of `f`, instead of the engine's. A failing report lists **every** element outside the tolerance
+# with the ratio analytic / numeric, so the kind of mistake shows at a glance: a ratio of −1 is a sign slip, 2 or
+# ½ a lost factor, and a ratio that changes from element to element a wrong formula.
 
 # %%
-def with_derivative(z, f, derivative):
-    """A node with value f(z) and local derivative ``derivative(z)``, evaluated on numpy arrays."""
-    z0 = z.data.copy()
-    return Tensor(f(z0)) + (z - z0) * derivative(z0)
-
-
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
 formulas = {
-    "σ' notes: −e^(−z)/(1+e^(−z))": (sigmoid, lambda x: -np.exp(-x) / (1 + np.exp(-x))),
-    "σ' correct: e^(−z)/(1+e^(−z))²": (sigmoid, lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
-    "σ' correct: σ(z)(1 − σ(z))": (sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x))),
-    "softsign' notes: sgn(z)/(1+z)²": (lambda x: x / (1 + np.abs(x)), lambda x: np.sign(x) / (1 + x) ** 2),
-    "softsign' correct: 1/(1+|z|)²": (lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2),
+    "σ' notes: −e^(−z)/(1+e^(−z))": (Tensor.sigmoid, lambda x: -np.exp(-x) / (1 + np.exp(-x))),
+    "σ' correct: e^(−z)/(1+e^(−z))²": (Tensor.sigmoid, lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
+    "σ' correct: σ(z)(1 − σ(z))": (Tensor.sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x))),
+    "softsign' notes: sgn(z)/(1+z)²": (Tensor.softsign, lambda x: np.sign(x) / (1 + x) ** 2),
+    "softsign' correct: 1/(1+|z|)²": (Tensor.softsign, lambda x: 1 / (1 + np.abs(x)) ** 2),
 }
 formula_reports = {}
 for name, (forward, derivative) in formulas.items():
-    formula_reports[name] = gradcheck(lambda z, f=forward, d=derivative: with_derivative(z, f, d).sum(), {"z": z})
+    formula_reports[name] = gradcheck(lambda z, f=forward: f(z).sum(), {"z": z}, analytic={"z": derivative(z.data)})
     row = formula_reports[name].rows[0]
     verdict = "PASSED" if formula_reports[name] else "FAILED"
     print(f"{name:34} {verdict}  max abs diff {row.max_abs_diff:.2e}  worst at z = {z.data[row.worst_index]:+.2f}: "
           f"formula {row.analytic:+.4f}, numeric {row.numeric:+.4f}")
+
+# %% [markdown]
+# The whole report of the notes' softsign formula: right for $z > 0$, so only the negative elements are listed,
+# and their ratios are far from 1 (at $z = -0.99$, where $(1+z)^2$ nearly vanishes, by four orders of magnitude).
+
+# %%
+softsign_notes = formula_reports["softsign' notes: sgn(z)/(1+z)²"]
+print(softsign_notes)
+
+# %% [markdown]
+# Once a backward pass has run, `autodiff.cmp(name, manual, node)` — Karpathy's helper from the backprop-ninja
+# lecture — compares a hand-derived gradient with the engine's `.grad` instead: exact, close, largest difference.
+
+# %%
+z.zero_grad()
+z.sigmoid().sum().backward()
+cmp_right = cmp("σ' = σ(1 − σ)", sigmoid(z.data) * (1 - sigmoid(z.data)), z)
+cmp_notes = cmp("σ' of the notes", -np.exp(-z.data) / (1 + np.exp(-z.data)), z)
+z.zero_grad()
 
 # %% [markdown]
 # The engine's own rules are the correct ones — `Value` and `Tensor` both:
@@ -318,6 +333,9 @@ for zi in z.data:
 # %%
 assert not cut_report and not formula_reports["σ' notes: −e^(−z)/(1+e^(−z))"]
 assert not formula_reports["softsign' notes: sgn(z)/(1+z)²"]
+assert [e.index for e in softsign_notes.rows[0].bad] == [(i,) for i in np.flatnonzero(z.data < 0)]
+assert all(abs(e.ratio - 1) > 0.1 for e in softsign_notes.rows[0].bad)
+assert cmp_right.close and not cmp_notes.close
 assert all(formula_reports[name] for name in formulas if "correct" in name)
 assert all(engine_reports.values())
 assert np.allclose(sigmoid_grad, sigmoid(z.data) * (1 - sigmoid(z.data)), rtol=0, atol=1e-15)
@@ -397,4 +415,5 @@ print("float32: gradcheck warns, fails at ε = 1e-6, and even at its best ε is 
 # %% [markdown]
 # **Take-aways.** Use the centered difference (the notes' first formula is one-sided despite its description),
 # ε around 1e-5 to 1e-6 in float64, and always check in float64: a float32 gradient check mostly measures
-# round-off. A failing row names the input and the worst element, which is usually enough to find the mistake.
+# round-off. A failing row names the input and lists every element that fails with its ratio analytic / numeric,
+# which is usually enough to find the mistake; `analytic=[...]` checks a gradient derived by hand the same way.

@@ -328,3 +328,61 @@ def test_cmp_names_what_is_wrong_with_its_arguments():
         ad.cmp("x", [2.0, 2.0], np.zeros(2))
     with pytest.raises(TypeError, match="must be numbers"):
         ad.cmp("x", ["a", "b"], x)
+
+
+# ---- the homework check: a hand-derived gradient against centered differences (issue 12) --------------------------
+def test_gradcheck_checks_a_hand_derived_gradient_and_lists_every_bad_element():
+    from autodiff import Tensor
+
+    W = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]]), requires_grad=True)
+    f = lambda W: (W * W).sum()  # ∂f/∂W = 2W
+    right = gradcheck(f, {"W": W}, analytic={"W": 2 * W.data})
+    assert right and "hand-derived gradient" in str(right) and right.rows[0].bad == ()
+    slip = 2 * W.data
+    slip[0, 1] = -slip[0, 1]  # a sign slip
+    slip[1, 0] = slip[1, 0] / 2  # a forgotten factor 2
+    report = gradcheck(f, {"W": W}, analytic={"W": slip})
+    assert not report
+    (row,) = report.rows
+    assert [e.index for e in row.bad] == [(0, 1), (1, 0)]
+    assert [e.ratio for e in row.bad] == pytest.approx([-1.0, 0.5], rel=1e-6)
+    lines = str(report).splitlines()
+    assert len(lines) == HEADER_LINES + 1 + 2  # the row, then each bad element on its own line
+    assert "(0, 1)" in lines[-2] and "ratio -1" in lines[-2] and "(1, 0)" in lines[-1] and "ratio 0.5" in lines[-1]
+    assert W.grad is None  # the engine's gradient is neither used nor left behind
+
+
+def test_hand_derived_gradients_by_position_and_for_values():
+    x, y = Value(3.0, "x"), Value(-1.0, "y")
+    f = lambda x, y: x * x * y
+    assert gradcheck(f, [x, y], analytic=[2 * x.data * y.data, x.data**2])
+    report = gradcheck(f, [x, y], analytic=[x.data * y.data, x.data**2])  # forgot the 2 of x²
+    assert [r.close for r in report.rows] == [False, True]
+    assert report.rows[0].ratio == pytest.approx(0.5, rel=1e-6)
+    assert "ratio 0.5" in str(report).splitlines()[HEADER_LINES]
+    assert len(str(report).splitlines()) == HEADER_LINES + 2  # a one-element row needs no element lines
+    assert gradcheck(lambda x: x * x, x, analytic=6.0)  # one input: the gradient alone
+
+
+def test_correct_rows_do_not_say_exact_false():
+    report = gradcheck(lambda x: x.tanh(), Value(0.3, "x"))
+    line = str(report).splitlines()[HEADER_LINES]
+    assert report and "False" not in line and not report.rows[0].exact  # '·' instead of a distracting False
+    failing = gradcheck(lambda x: x * Value(x.data), Value(2.0, "x"))
+    assert "False" in str(failing).splitlines()[HEADER_LINES]
+
+
+def test_hand_derived_gradients_are_checked_before_anything_runs():
+    x, y = Value(3.0, "x"), Value(-1.0, "y")
+    f = lambda x, y: x * y
+    with pytest.raises(ValueError, match="2 gradients for 1 inputs"):
+        gradcheck(lambda x: x, [x], analytic=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"missing \['y'\], unknown \['z'\]"):
+        gradcheck(f, {"x": x, "y": y}, analytic={"x": 1.0, "z": 2.0})
+    with pytest.raises(TypeError, match="by name needs inputs as a dict"):
+        gradcheck(f, [x, y], analytic={"x": 1.0, "y": 2.0})
+    with pytest.raises(ValueError, match=r"gradient for 'x' has shape \(2,\), its input \(\)"):
+        gradcheck(f, [x, y], analytic=[[1.0, 2.0], 1.0])
+    with pytest.raises(TypeError, match="must be numbers"):
+        gradcheck(f, [x, y], analytic=["a", 1.0])
+    assert x.data == 3.0 and x.grad == 0.0

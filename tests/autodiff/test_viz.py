@@ -60,6 +60,7 @@ class Dot:
     def __init__(self, source: str) -> None:
         self.nodes: dict[str, dict[str, str]] = {}
         self.edges: list[tuple[str, str, dict[str, str]]] = []
+        self.layout_edges: list[tuple[str, str, dict[str, str]]] = []
         self.clusters: dict[str, tuple[str, list[str]]] = {}
         self.graph: dict[str, str] = {}
         current = None
@@ -71,7 +72,9 @@ class Dot:
             elif line == "}":
                 current = None
             elif match := re.match(r"(\w+) -> (\w+)(?: \[(.*)\])?$", line):
-                self.edges.append((match[1], match[2], _attrs(match[3] or "")))
+                attrs = _attrs(match[3] or "")
+                # an invisible edge only orders the leaves (issue 12): a layout constraint, not a drawn edge
+                (self.layout_edges if attrs.get("style") == "invis" else self.edges).append((match[1], match[2], attrs))
             elif match := re.match(r"(\w+) \[(.*)\]$", line):
                 if match[1] in ("node", "edge", "graph"):
                     continue
@@ -118,7 +121,8 @@ def test_value_and_operation_nodes_and_edges():
     for tail, head, _ in dot.edges:
         assert (tail in value_ids) != (head in value_ids)  # always value ↔ operation
     x_id, x_node = dot.node_named("x")
-    assert text_of(x_node["label"]) == "x data 2 grad 0"
+    assert text_of(x_node["label"]) == "x data 2"  # issue 12: before backward() a diagram shows no grads
+    assert text_of(Dot(viz.draw(a, grads=True).source).node_named("x")[1]["label"]) == "x data 2 grad 0"
     assert dot.graph["rankdir"] == "LR"
 
 
@@ -340,7 +344,7 @@ def tensor_net() -> tuple[FakeTensor, FakeTensor, FakeTensor]:
 def test_tensor_nodes_show_shape_dtype_and_a_preview():
     """With ``cells=0`` (issue 11 §3 draws tensors that fit as cells by default: tests/autodiff/test_viz_cells.py)."""
     s, W, x = tensor_net()
-    dot = Dot(viz.draw(s, cells=0).source)
+    dot = Dot(viz.draw(s, cells=0, grads=True).source)  # grads=True: before backward() they are hidden (issue 12)
     texts = {text_of(v["label"]).split()[0]: text_of(v["label"]) for v in dot.values().values()}
     norm = np.linalg.norm(W.data)
     assert texts["W"] == f"W (3, 4) float64 ‖·‖ {norm:.4g} min 0 max 1.1 grad None"
@@ -407,13 +411,16 @@ def test_player_html_is_self_contained():
     total = len(autodiff.topological_order(n["s"]))
     assert len(player) == total + 1 and len(player.captions) == total + 1
     page = player.html()
-    assert page.count('class="ef-frame"') == total + 1 and page.count("<svg") == total + 1
+    # issue 12: one SVG shared by every frame (each frame restyles its elements), not one SVG per frame
+    assert page.count('class="ef-frame"') == 1 and page.count("<svg") == 1
     assert "<?xml" not in page and "DOCTYPE svg" not in page
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)  # no external resources
-    assert page.count('style="display:block"') == 1
     assert 'class="ef-prev"' in page and 'class="ef-next"' in page and 'type="range"' in page
-    captions = json.loads(re.search(r'class="ef-captions">(.*?)</script>', page, re.S)[1].replace("<\\/", "</"))
-    assert captions == player.captions
+    data = player_data(page)
+    captions = data["captions"]
+    assert captions == player.captions and data["frames"] == list(range(-1, total))
+    assert data["counters"] == ["Forward pass"] + [f"Step {k} of {total}" for k in range(1, total + 1)]
+    assert all(c.startswith(f"Step {k} of {total}: ") for k, c in enumerate(captions[1:], start=1))
     assert player._repr_html_() == page
     assert "error signal of 1" in captions[0]
     z1 = n["z₁⁽²⁾"].data
@@ -424,6 +431,11 @@ def test_player_html_is_self_contained():
     assert "to W₁₄⁽¹⁾ (× a₄⁽¹⁾ = " in z_step
     (leaf_step,) = [c for c in captions if c.split(": ", 1)[-1].startswith("W₁₄⁽¹⁾ is a leaf")]
     assert "∂s/∂W₁₄⁽¹⁾" in leaf_step
+
+
+def player_data(page: str) -> dict:
+    """The frames' data a player page carries (captions, counters, steps shown, per-element restyling)."""
+    return json.loads(re.search(r'class="ef-data">(.*?)</script>', page, re.S)[1].replace("<\\/", "</"))
 
 
 def test_player_save_writes_a_page(tmp_path):
@@ -459,7 +471,7 @@ def test_cli_writes_diagram_and_player(tmp_path, capsys):
             str(tmp_path / "neuron.html")]
     assert main(argv) == 0
     assert "<svg" in (tmp_path / "neuron.svg").read_text(encoding="utf-8")
-    assert (tmp_path / "neuron.html").read_text(encoding="utf-8").count('class="ef-frame"') == 11
+    assert len(player_data((tmp_path / "neuron.html").read_text(encoding="utf-8"))["frames"]) == 11
     assert "= 0.707107" in capsys.readouterr().out
 
 
