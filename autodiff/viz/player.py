@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from ..fileio import atomic_write, check_target
 from .cells import DEFAULT_CELLS
@@ -84,12 +85,11 @@ _PLAYER_JS = """
           var was = {current: "past", computed: "forward"}[shown[i]] || shown[i];
           if (look !== was) {
             var markup = look === "past" ? null : data.variants[look][i];
-            if (markup !== null && typeof markup !== "string") {  // [[attribute value index, value], ...]
-              var pieces = past[i].split('"');
-              for (var d = 0; d < markup.length; d++) { pieces[markup[d][0]] = markup[d][1]; }
-              markup = pieces.join('"');
+            parts[i].innerHTML = markup === null || typeof markup !== "string" ? past[i] : markup;
+            if (markup !== null && typeof markup !== "string") {  // [[element k inside, attribute, value], ...]
+              var inside = parts[i].querySelectorAll("*");
+              for (var d = 0; d < markup.length; d++) { inside[markup[d][0]].setAttribute(markup[d][1], markup[d][2]); }
             }
-            parts[i].innerHTML = markup === null ? past[i] : markup;
           }
           parts[i].classList.toggle("ef-cur", s === "current" || s === "computed");
           shown[i] = s;
@@ -142,16 +142,35 @@ def _elements(svg: str) -> list[tuple[str, str, str]]:
     return out
 
 
+_SVG_WRAPPER = '<g xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">{}</g>'
+
+
 def _difference(past: str, other: str) -> str | list[list[Any]] | None:
     """How an element's markup in another state differs from its 'past' markup: ``None`` (not at all), the
-    attribute values that change (``[[index in past.split('"'), value], ...]``, most often colours), or the whole
-    markup when more than attribute values differ (or a text holds a quote, which browsers write back unescaped)."""
+    attributes that change (``[[k, name, value], ...]``: the k-th element inside, in document order — most often
+    colours), or the whole markup when more than attributes differ.
+
+    Attributes are named, not located in the text, so a page whose HTML is parsed and written out again (a docs
+    site's notebook renderer reorders attributes) is restyled just the same."""
     if other == past:
         return None
-    a, b = past.split('"'), other.split('"')
-    if len(a) != len(b) or "&quot;" in past or any(a[i] != b[i] for i in range(0, len(a), 2)):
+    try:
+        a, b = (ElementTree.fromstring(_SVG_WRAPPER.format(m)) for m in (past, other))
+    except ElementTree.ParseError:
         return other
-    return [[i, b[i]] for i in range(1, len(a), 2) if a[i] != b[i]]
+    old_elements, new_elements = list(a.iter())[1:], list(b.iter())[1:]
+    if len(old_elements) != len(new_elements):
+        return other
+    changes: list[list[Any]] = []
+    for k, (x, y) in enumerate(zip(old_elements, new_elements)):
+        if x.tag != y.tag or (x.text or "") != (y.text or "") or (x.tail or "").strip() != (y.tail or "").strip():
+            return other
+        for name in x.attrib.keys() | y.attrib.keys():
+            if x.attrib.get(name) != y.attrib.get(name):
+                if name.startswith("{") or name not in x.attrib or name not in y.attrib:
+                    return other  # a namespaced (xlink) or added/removed attribute: send the markup
+                changes.append([k, name, y.attrib[name]])
+    return sorted(changes) or None
 
 
 class BackpropPlayer:
