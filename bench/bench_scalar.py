@@ -131,8 +131,32 @@ def deep_chain(n: int = 1_000_000) -> tuple[str, str, str]:
     )
 
 
+def player_page(rounds: int = 3) -> tuple[str, str, str]:
+    """The backprop player of micrograd's MLP(2, [16, 16, 1]) on one input, the whole graph (issue 12's case)."""
+    import statistics
+
+    from autodiff import viz
+    from nn.micrograd import MLP
+
+    random.seed(0)
+    model = MLP(2, [16, 16, 1])
+    times, size, frames = [], 0, 0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        player = viz.BackpropPlayer(model([Value(0.5), Value(-1.0)]), max_nodes=None)
+        page = player.page()
+        times.append(time.perf_counter() - start)
+        size, frames = len(page.encode("utf-8")), len(player)
+    return (
+        "backprop player of MLP(2, [16, 16, 1]) on Values, whole graph, built to HTML",
+        f"{frames} frames, **{size / 1e6:.1f} MB**, median {statistics.median(times):.1f} s "
+        f"(min {min(times):.1f}, max {max(times):.1f}, {rounds} rounds)",
+        "< 5 MB, < 10 s",
+    )
+
+
 def main() -> None:
-    print_table("Scalar engine (Value)", [*micrograd_rows(), deep_chain(), memory_per_node()])
+    print_table("Scalar engine (Value)", [*micrograd_rows(), deep_chain(), memory_per_node(), player_page()])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import re
 import textwrap
 import warnings
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -322,8 +323,13 @@ class BackpropPlayer:
         """One SVG (the 'past' picture) and what each frame needs to restyle it: per element its step and its
         markup in the other states."""
         if self._shared_svg is None:
-            pictures = {state: _svg_body(self._scene.diagram(flow=True, uniform=state).svg()).replace(
-                ' font-family="Helvetica,sans-Serif"', "") for state in self._states()}
+            def picture(state: str) -> str:
+                svg = self._scene.diagram(flow=True, uniform=state).svg()
+                return _svg_body(svg).replace(' font-family="Helvetica,sans-Serif"', "")
+
+            states = self._states()
+            with ThreadPoolExecutor(max_workers=len(states)) as pool:  # each state is one `dot` process
+                pictures = dict(zip(states, pool.map(picture, states)))
             elements = {state: _elements(svg) for state, svg in pictures.items()}
             titles = [(kind, title) for kind, title, _ in elements["past"]]
             for state, found in elements.items():
