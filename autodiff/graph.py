@@ -141,11 +141,11 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
     leaf ``.grad`` accumulates. Stopping the generator early leaves the pass unfinished.
     """
     order = topological_order(root)
-    signals = {id(root): error_signal}  # id(node) -> the sum of the signals its children sent, in this pass only
-    received = signals.pop
+    signals = {root: error_signal}  # node -> the sum of the signals its children sent, in this pass only (nodes hash
+    received = signals.pop  # by identity: Tensor's == is elementwise, but a dict compares keys by `is` first)
     new_step = tuple.__new__  # Step(...) without NamedTuple's Python-level __new__: this loop is the hot path
     for node in reversed(order):
-        signal = received(id(node), None)
+        signal = received(node, None)
         if signal is None:
             continue
         if not node._parents:
@@ -159,9 +159,8 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
             check_backward(node, shares)
         for parent, share in zip(node._parents, shares):
             if share is not None:
-                key = id(parent)
-                previous = signals.get(key)
-                signals[key] = share if previous is None else previous + share
+                previous = signals.get(parent)
+                signals[parent] = share if previous is None else previous + share
         yield new_step(Step, (node, signal, shares))
 
 
@@ -173,11 +172,11 @@ def backward(root: Any, error_signal: Any) -> None:
     """
     with _gc_paused():
         order = topological_order(root)
-        signals = {id(root): error_signal}
+        signals = {root: error_signal}
         received, sent_to = signals.pop, signals.get
         anomaly = _anomaly_mode.enabled
         for node in reversed(order):
-            signal = received(id(node), None)
+            signal = received(node, None)
             if signal is None:
                 continue
             parents = node._parents
@@ -191,6 +190,5 @@ def backward(root: Any, error_signal: Any) -> None:
                 check_backward(node, shares)
             for parent, share in zip(parents, shares):
                 if share is not None:
-                    key = id(parent)
-                    previous = sent_to(key)
-                    signals[key] = share if previous is None else previous + share
+                    previous = sent_to(parent)
+                    signals[parent] = share if previous is None else previous + share
