@@ -39,7 +39,8 @@ from typing import Any, NamedTuple
 from .anomaly import _anomaly_mode, check_backward
 from .modes import ModeSwitch, ThreadMode
 
-__all__ = ["Step", "backprop_steps", "backward", "topological_order", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["Step", "backprop_steps", "backward", "signals", "topological_order", "no_grad", "enable_grad",
+           "is_grad_enabled"]
 
 
 _grad_mode = ThreadMode(True)
@@ -192,3 +193,37 @@ def backward(root: Any, error_signal: Any) -> None:
                 if share is not None:
                     previous = sent_to(parent)
                     signals[parent] = share if previous is None else previous + share
+
+
+def signals(root: Any, error_signal: Any, chain: Any = None, wanted: Any = None) -> dict[Any, Any]:
+    """One pass from ``root`` that writes no ``.grad``: node → the total signal it received, in visiting order.
+
+    ``chain(node, signal)`` gives a node's shares (default ``node._chain``; :mod:`autodiff.higher` passes one that
+    records them as graph nodes). ``wanted`` (nodes): only the nodes on a path from one of them to ``root`` are
+    visited. Parents that need no gradient (``requires_grad=False``) are sent nothing. Used by ``autodiff.grad``.
+    """
+    order = topological_order(root)
+    if wanted is not None:
+        on_path = set(wanted)
+        for node in order:
+            if any(p in on_path for p in node._parents):
+                on_path.add(node)
+        order = [n for n in order if n in on_path]
+    pending = {root: error_signal}
+    totals: dict[Any, Any] = {}
+    for node in reversed(order):
+        signal = pending.pop(node, None)
+        if signal is None:
+            continue
+        totals[node] = signal
+        if not node._parents:
+            continue
+        sent = node._chain(signal) if chain is None else chain(node, signal)
+        for parent, share in zip(node._parents, sent):
+            if share is None or not getattr(parent, "requires_grad", True):
+                continue
+            if wanted is not None and parent not in on_path:
+                continue
+            previous = pending.get(parent)
+            pending[parent] = share if previous is None else previous + share
+    return totals

@@ -127,9 +127,10 @@ def _elementwise_shares(node: Any, g: Any) -> list[Any]:
     """share = g × ∂node/∂operand with the rule's own derivative evaluated on nodes (:data:`GRAPH`)."""
     parents, ctx = node._parents, (node._const if isinstance(node, Value) else node._ctx)
     if node.op in UNARY:
-        params = dict(ctx) if ctx and node.op != "pow_const" else {}
-        if node.op == "pow_const":
+        if node.op == "pow_const":  # a Value keeps the exponent as const = (1, p), a Tensor in its params
             params = {"p": ctx[1] if isinstance(node, Value) else ctx["p"]}
+        else:
+            params = dict(ctx) if ctx else {}
         (x,) = parents
         return [_times(g, UNARY[node.op].local_grad(x, node, GRAPH, **params))]
     rule = BINARY[node.op]
@@ -327,40 +328,15 @@ def shares(node: Any, g: Any) -> list[Any]:
 
 
 # ---- the recorded backward pass ----------------------------------------------------------------------------------
-def _needs_grad(node: Any) -> bool:
-    return isinstance(node, Value) or node.requires_grad
-
-
-def _pass(root: Any, seed: Any, record: bool, wanted: set[int] | None) -> dict[int, tuple[Any, Any]]:
-    """One backward pass from ``root``: id(node) → (node, the total signal it received). ``record``: signals are
-    nodes built by recorded operations, else plain numbers/arrays (the first-order path). ``wanted``: only nodes on
-    a path from one of these ids to ``root`` are visited."""
-    order = graph.topological_order(root)
-    if wanted is not None:
-        on_path = set(wanted)
-        for node in order:
-            if any(id(p) in on_path for p in node._parents):
-                on_path.add(id(node))
-        order = [n for n in order if id(n) in on_path]
-    signals = {id(root): seed}
-    totals: dict[int, tuple[Any, Any]] = {}
-    out = root.label or "out"
-    for node in reversed(order):
-        signal = signals.pop(id(node), None)
-        if signal is None:
-            continue
-        totals[id(node)] = (node, signal)
-        if record and node.label and _is_node(signal) and signal._parents and not signal.label:
-            signal.label = f"∂{out}/∂{node.label}"  # the backward graph, drawn, names its signals
-        if not node._parents:
-            continue
-        sent = shares(node, signal) if record else node._chain(signal)
-        for parent, share in zip(node._parents, sent):
-            if share is None or not _needs_grad(parent) or (wanted is not None and id(parent) not in on_path):
-                continue
-            key = id(parent)
-            previous = signals.get(key)
-            signals[key] = share if previous is None else previous + share
+def _pass(root: Any, seed: Any, record: bool, wanted: set[Any] | None) -> dict[Any, Any]:
+    """:func:`autodiff.graph.signals` with the shares recorded as graph nodes (``record``) or as plain numbers; a
+    recorded signal reaching a named node is named after it (∂out/∂z), so the backward graph draws readably."""
+    totals = graph.signals(root, seed, shares if record else None, wanted)
+    if record:
+        out = root.label or "out"
+        for node, signal in totals.items():
+            if node.label and _is_node(signal) and signal._parents and not signal.label:
+                signal.label = f"∂{out}/∂{node.label}"
     return totals
 
 
@@ -398,11 +374,11 @@ def backward_graph(root: Any, seed: Any = None) -> None:
     signal, leaves add it to what they hold), so it can be differentiated again."""
     _check_recording("backward")
     seed = _seed(root, True) if seed is None else _as_signal(seed, root, True)
-    for node, signal in _pass(root, seed, True, None).values():
+    for node, signal in _pass(root, seed, True, None).items():
         if node._parents:
             node.grad = signal
         elif isinstance(node, Value):
-            node.grad = signal if node.grad == 0.0 and not _is_node(node.grad) else node.grad + signal
+            node.grad = signal if not _is_node(node.grad) and node.grad == 0.0 else node.grad + signal
         else:
             node.grad = signal if node.grad is None else signal + node.grad
 
@@ -457,22 +433,22 @@ def grad(
         if len(given) != len(outs):
             raise ValueError(f"grad: {len(given)} grad_outputs for {len(outs)} outputs; give one per output")
         seeds = [_as_signal(s, out, create_graph) for s, out in zip(given, outs)]
-    wanted = {id(x) for x in ins}
-    totals: dict[int, Any] = {}
+    wanted = set(ins)
+    totals: dict[Any, Any] = {}
     for out, seed in zip(outs, seeds):
-        for key, (_, signal) in _pass(out, seed, create_graph, wanted).items():
-            if key in wanted:
-                totals[key] = signal if key not in totals else totals[key] + signal
+        for node, signal in _pass(out, seed, create_graph, wanted).items():
+            if node in wanted:
+                totals[node] = signal if node not in totals else totals[node] + signal
     results = []
     for k, x in enumerate(ins):
-        if id(x) not in totals:
+        if x not in totals:
             if not allow_unused:
                 name = f" ({x.label!r})" if getattr(x, "label", None) else ""
                 raise ValueError(f"grad: inputs[{k}]{name} is not used to compute the outputs; pass "
                                  "allow_unused=True to get None for it")  # fmt: skip
             results.append(None)
             continue
-        signal = totals[id(x)]
+        signal = totals[x]
         if create_graph:
             results.append(signal)
         elif isinstance(x, Value):

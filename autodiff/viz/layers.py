@@ -168,6 +168,8 @@ class _LayerScene:
             finish[sender] = max(finish.get(sender, -1), *(e.step for e in edges))
         self.walk: list[str] = sorted(finish, key=finish.__getitem__)
         """The sending groups in the order they finish: one frame each."""
+        self.pairs = sorted({(group[id(n)], group[id(p)]) for n in order for p in n._parents})
+        """(child group, parent group) of every forward edge, in a fixed order."""
 
     @property
     def total(self) -> int:
@@ -194,9 +196,9 @@ class _LayerScene:
             if key == current:
                 attrs.update(penwidth="3", color=COLORS["current"])
             dot.node(gid[key], label=f"<{_box_label(g, self.trace)}>", **attrs)
-        pairs = {(self.group[id(n)], self.group[id(p)]) for n in self.order for p in n._parents}
+        pairs = self.pairs
         if self.trace is None:
-            for child_key, parent_key in sorted(pairs):
+            for child_key, parent_key in pairs:
                 if child_key != parent_key:
                     dot.edge(gid[parent_key], gid[child_key], color=COLORS["forward"])
             return dot
@@ -205,7 +207,7 @@ class _LayerScene:
             color = COLORS["current"] if child_key == current else COLORS["flow"] if sent else COLORS["future"]
             dot.edge(gid[child_key], gid[parent_key], label=f"<{_crossing_label(edges, hidden=not sent)}>",
                      color=color, fontcolor=COLORS["flow"], penwidth="2.4" if child_key == current else "1.6")
-        for child_key, parent_key in sorted(pairs):
+        for child_key, parent_key in pairs:
             if child_key != parent_key and (child_key, parent_key) not in self.crossings:
                 dot.edge(gid[parent_key], gid[child_key], color=COLORS["future"], style="dashed")  # constant
         return dot
