@@ -294,11 +294,9 @@ class _Scene:
             rows.append(_html(f"{tuple(data.shape)} {data.dtype}"))
             data_text = COLORS["greyed_fill"] if hide_data else COLORS["greyed_text"] if greyed else None
             rows += self._array_rows(data, text=data_text, hidden=greyed or hide_data)
-            if not show_grad:
-                pass
-            elif grad is None:
+            if show_grad and grad is None:
                 rows.append(colored("grad None"))
-            else:
+            elif show_grad:
                 rows.append(colored("grad"))
                 rows += self._array_rows(np.asarray(grad), text=grad_color, hidden=hide_grad, numbers_in_text=greyed)
         else:

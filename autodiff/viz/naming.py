@@ -94,11 +94,9 @@ def _norm(a: Any) -> float:
 
 
 def _array_lines(a: Any) -> list[str]:
-    """Tiny arrays in full; larger ones as norm, min and max."""
-    a = np.asarray(a)
-    if a.size <= _TENSOR_PREVIEW_SIZE:
-        return np.array2string(a, separator=", ", formatter={"float_kind": _fmt}).split("\n")
-    return [f"‖·‖ {_fmt(_norm(a))}", f"min {_fmt(a.min())}  max {_fmt(a.max())}"]
+    """A tiny array (at most ``_TENSOR_PREVIEW_SIZE`` elements) written in full; larger ones are summarised by
+    :func:`autodiff.viz.cells.summary_lines`."""
+    return np.array2string(np.asarray(a), separator=", ", formatter={"float_kind": _fmt}).split("\n")
 
 
 def _signal_text(signal: Any) -> str:
