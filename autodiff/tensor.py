@@ -1077,13 +1077,21 @@ def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
     def vjp(g: np.ndarray) -> np.ndarray:
         if quiet:
             with np.errstate(all="ignore"):
-                return g * local_grad(x, y, ARRAY, **params)
-        return g * local_grad(x, y, ARRAY, **params)
+                return _in_precision(g, local_grad(x, y, ARRAY, **params))
+        return _in_precision(g, local_grad(x, y, ARRAY, **params))
 
     def formulas() -> tuple[str]:
         return (_times("{δ}", fill(rule.local, x="{0}", **_exponent_text(params))),)
 
     return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=formulas, ctx=params or None)
+
+
+def _in_precision(g: np.ndarray, local_grad: Any) -> np.ndarray:
+    """``g ∘ f'(x)`` in the signal's precision: a derivative written with masks (``1 − [x ≤ 0]``) comes back as
+    float64 and would otherwise turn every signal below a float32 relu into float64."""
+    if getattr(local_grad, "dtype", g.dtype) != g.dtype:  # an array or a numpy scalar (0-d results)
+        return np.multiply(g, local_grad, dtype=g.dtype)
+    return g * local_grad
 
 
 def _as_node(x: Any, op: str, dtype: Any = np.float64) -> Tensor:
@@ -1168,7 +1176,7 @@ def _elementwise_vjp(
                 d = local_grad(x, y, out, ARRAY)
         else:
             d = local_grad(x, y, out, ARRAY)
-        share = g if (type(d) is float and d == 1.0) else g * d
+        share = g if (type(d) is float and d == 1.0) else _in_precision(g, d)
         return unbroadcast(share if type(share) is np.ndarray else np.asarray(share), shape)
 
     return vjp
@@ -1279,7 +1287,7 @@ def _extremum(t: Tensor, axis: Any, keepdims: bool, op: str) -> Tensor:
 
     def vjp(g: np.ndarray) -> np.ndarray:
         hits = (x == kept) | (np.isnan(x) & np.isnan(kept))  # a NaN maximum takes the signal, as in PyTorch
-        share = hits / hits.sum(axis=axes, keepdims=True)
+        share = np.divide(hits, hits.sum(axis=axes, keepdims=True), dtype=x.dtype)
         return share * _expand_back(g, x.shape, axes, keepdims)
 
     return _make(out, op[1:], (t,), (vjp,), formulas=(f"{{δ}}·[{{0}} = {op[1:]}]",), ctx=("even", kept, axes, keepdims))

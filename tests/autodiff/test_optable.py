@@ -82,6 +82,11 @@ def test_float32_stays_float32(op, shapes):
     assert out.dtype == np.float32, op.name
     out.backward(np.ones(out.shape, dtype=np.float32))
     assert all(x.grad.dtype == np.float32 for x in inputs if x.grad is not None)
+    # not only at the leaves (which cast what they receive): every share on the way is float32, so a float32
+    # network never falls into float64 (or mixed-precision matmuls) below a relu
+    for step in op.tensor(*inputs).backward_steps(np.ones(out.shape, dtype=np.float32)):
+        for share in step.shares:
+            assert share is None or np.asarray(share).dtype == np.float32, (op.name, step.node.op)
 
 
 SCALAR_CASES = [(op, shapes) for op, shapes in CASES if op.value is not None and all(s == () for s in shapes)]
