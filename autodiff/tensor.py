@@ -23,7 +23,7 @@ import numpy as np
 from . import graph
 from .anomaly import _anomaly_mode, on_create
 from .operators import Operators, float_operand, real_number
-from .rules import ARRAY, BinaryRule, UnaryRule, fill
+from .rules import ARRAY, BINARY, UNARY, BinaryRule, UnaryRule, fill
 
 __all__ = [
     "Tensor",
@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 VJP = Callable[[np.ndarray], np.ndarray]
+Backward = Callable[["Tensor", np.ndarray], list]  # (node, error signal) -> one share per parent (None: not sent)
 Dims = int | Sequence[int] | None
 # ops that may meet inf/nan: numpy is silenced there, as PyTorch is
 _IEEE_SPECIALS = {"exp", "log", "sqrt", "pow_const", "div", "pow", "softsign"}
@@ -147,8 +148,8 @@ class Tensor(Operators):
     """
 
     __slots__ = (
-        "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_vjps", "_saved_versions",
-        "_formulas", "_ctx",
+        "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_backward", "_vjps",
+        "_sends", "_saved_versions", "_formulas", "_ctx",
         "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # `ndarray + tensor` must come to Tensor.__radd__, not loop over elements
@@ -170,7 +171,9 @@ class Tensor(Operators):
         self.label = label
         self.op = ""
         self._parents: tuple[Tensor, ...] = ()
-        self._vjps: tuple[VJP | None, ...] = ()
+        self._backward: Backward | None = None
+        self._vjps: tuple[VJP, ...] = ()
+        self._sends: tuple[bool, ...] | None = None
         self._saved_versions: tuple[int, ...] | None = None
         self._formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
         self._ctx: Any = None
@@ -202,7 +205,7 @@ class Tensor(Operators):
         The diagrams fill in the names; the formula is written where the VJP is, so a new op brings its own.
         Elementwise ops write theirs only when asked (a diagram, not training, pays for the text)."""
         if callable(self._formulas):
-            self._formulas = self._formulas()
+            self._formulas = self._formulas(self)
         return self._formulas
 
     @property
@@ -212,8 +215,7 @@ class Tensor(Operators):
 
     def _check_versions(self) -> None:
         """Refuse to backpropagate through arrays that changed after this node saved them for its VJP."""
-        saved = ((self, 0), *zip(self._parents, self._saved_versions))
-        for tensor, version in saved:
+        for tensor, version in ((self, 0), *zip(self._parents, self._saved_versions)):
             if tensor._version != version:
                 name = f"tensor {tensor.label!r}" if tensor.label else "a tensor"
                 role = "its output" if tensor is self else "an input"
@@ -225,14 +227,14 @@ class Tensor(Operators):
                 )
 
     def _chain(self, error_signal: np.ndarray) -> list[np.ndarray | None]:
-        if self._saved_versions is not None:
-            self._check_versions()
-        shares = []
-        for vjp in self._vjps:
-            share = None if vjp is None else vjp(error_signal)
-            # a signal passed through unchanged (e.g. by +) is marked as a view: not a buffer a leaf may keep
-            shares.append(error_signal.view() if share is error_signal else share)
-        return shares
+        saved = self._saved_versions
+        if saved is not None:
+            parents = self._parents
+            if self._version or parents[0]._version != saved[0] or (
+                len(saved) > 1 and (parents[1]._version != saved[1] or len(saved) > 2)
+            ):
+                self._check_versions()  # raises if an array changed: names it
+        return self._backward(self, error_signal)
 
     def _accumulate(self, error_signal: np.ndarray) -> None:
         """Add a pass's signal into ``.grad``. A freshly computed array (no base, not the signal of another node)
@@ -920,10 +922,15 @@ _grad_mode = graph._grad_mode
 
 
 def _make(
-    data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP | None, ...], saves: bool = True,
-    formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = (), ctx: Any = None,
+    data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...] = (), saves: bool = True,
+    formulas: tuple[str, ...] | Callable[[Tensor], tuple[str, ...]] = (), ctx: Any = None,
+    backward: Backward | None = None,
 ) -> Tensor:  # fmt: skip
     """A result node; it records its parents only while recording is on and some parent requires grad.
+
+    Its backward is either ``vjps``, one function ``g → share`` per parent, or ``backward(node, g)`` → all the
+    shares at once, reading what it needs from the node (the elementwise ops: no closure per node). A parent that
+    needs no gradient is marked in ``node._sends`` and is sent ``None``.
 
     ``saves``: the VJPs read the parents' arrays (or the result's) as they are now, so backward checks that no
     ``.data`` was assigned since (``_version``). Ops whose VJPs need only shapes pass ``saves=False``. ``ctx``: what
@@ -934,23 +941,28 @@ def _make(
     out.grad = None
     out.label = None
     n = len(parents)
+    sends = None
     if n == 1:
         record = parents[0].requires_grad
     elif n == 2:  # the common binary case, without a list per node
         a_needs, b_needs = parents[0].requires_grad, parents[1].requires_grad
         record = a_needs or b_needs
-        if record and not (a_needs and b_needs):
-            vjps = (vjps[0], None) if a_needs else (None, vjps[1])
+        if not (a_needs and b_needs):
+            sends = (a_needs, b_needs)
     else:
         needs_grad = [p.requires_grad for p in parents]
         record = True in needs_grad
-        if record and False in needs_grad:
-            vjps = tuple(v if n else None for n, v in zip(needs_grad, vjps))
+        if False in needs_grad:
+            sends = tuple(needs_grad)
+    if backward is None:
+        backward = _each_vjp
     if record and _grad_mode.enabled:
         out.requires_grad = True
         out.op = op
         out._parents = parents
+        out._backward = backward
         out._vjps = vjps
+        out._sends = sends
         if not saves:
             out._saved_versions = None
         elif n == 1:
@@ -965,8 +977,20 @@ def _make(
             on_create(out)
     else:
         out.requires_grad = False
-        out.op, out._parents, out._vjps, out._saved_versions, out._formulas, out._ctx = "", (), (), None, (), None
+        out.op, out._parents, out._backward, out._vjps, out._sends = "", (), None, (), None
+        out._saved_versions, out._formulas, out._ctx = None, (), None
     return out
+
+
+def _each_vjp(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+    """The backward of an op written as one VJP per parent (``_make``'s ``vjps``): each parent's share."""
+    sends = node._sends
+    shares = []
+    for i, vjp in enumerate(node._vjps):
+        share = vjp(g) if sends is None or sends[i] else None
+        # a signal passed through unchanged (e.g. by reshape) is marked as a view: not a buffer a leaf may keep
+        shares.append(g.view() if share is g else share)
+    return shares
 
 
 def _dim_arguments(dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, op: str, default: Any = None) -> tuple:
@@ -1062,28 +1086,31 @@ def _is_number_text(text: str) -> bool:
 
 
 def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
-    """f applied elementwise; share = g ∘ f'(x), with f' from the rule table."""
+    """f applied elementwise; share = g ∘ f'(x), with f' from the rule table (:func:`_unary_backward`)."""
     x = t._data if t._data.dtype.kind == "f" else t._data.astype(np.float64)
-    quiet = rule.name in _IEEE_SPECIALS
-    if quiet:
+    if rule.name in _IEEE_SPECIALS:
         with np.errstate(all="ignore"):
             y = rule.forward(x, ARRAY, **params)
     else:
         y = rule.forward(x, ARRAY, **params)
     if type(y) is not np.ndarray or y.dtype != x.dtype:  # 0-d results come back as numpy scalars
         y = np.asarray(y, dtype=x.dtype)
-    local_grad = rule.local_grad
+    return _make(y, rule.name, (t,), (), rule.name not in _READS_NO_DATA, _unary_formulas, params or None,
+                 _unary_backward)  # fmt: skip
 
-    def vjp(g: np.ndarray) -> np.ndarray:
-        if quiet:
-            with np.errstate(all="ignore"):
-                return _in_precision(g, local_grad(x, y, ARRAY, **params))
-        return _in_precision(g, local_grad(x, y, ARRAY, **params))
 
-    def formulas() -> tuple[str]:
-        return (_times("{δ}", fill(rule.local, x="{0}", **_exponent_text(params))),)
+def _unary_backward(node: Tensor, g: np.ndarray) -> list[np.ndarray]:
+    """share = g ∘ f'(x): x is the parent's array, y = f(x) the node's own, f' the rule's ``local_grad``."""
+    local_grad, params = UNARY[node.op].local_grad, node._ctx
+    x, y = node._parents[0]._data, node._data
+    if node.op in _IEEE_SPECIALS:
+        with np.errstate(all="ignore"):
+            return [_in_precision(g, local_grad(x, y, ARRAY, **params) if params else local_grad(x, y, ARRAY))]
+    return [_in_precision(g, local_grad(x, y, ARRAY, **params) if params else local_grad(x, y, ARRAY))]
 
-    return _make(y, rule.name, (t,), (vjp,), rule.name not in _READS_NO_DATA, formulas=formulas, ctx=params or None)
+
+def _unary_formulas(node: Tensor) -> tuple[str]:
+    return (_times("{δ}", fill(UNARY[node.op].local, x="{0}", **_exponent_text(node._ctx or {}))),)
 
 
 def _in_precision(g: np.ndarray, local_grad: Any) -> np.ndarray:
@@ -1132,14 +1159,14 @@ def _lift(x: Any, op: str) -> tuple[Tensor | None, np.ndarray | float]:
 
 
 def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
-    """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape."""
+    """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape
+    (:func:`_binary_backward`). A number operand is kept in ``ctx`` as (its position, the number)."""
     a_node, x = (a, a._data) if type(a) is Tensor else _lift(a, rule.symbol)  # fast path for the common case
     b_node, y = (None, b) if type(b) is float else (b, b._data) if type(b) is Tensor else _lift(b, rule.symbol)
     if (type(x) is np.ndarray and x.dtype.kind != "f") or (type(y) is np.ndarray and y.dtype.kind != "f"):
         x, y = _floating(x, y)
-    quiet = rule.name in _IEEE_SPECIALS
     try:
-        if quiet:
+        if rule.name in _IEEE_SPECIALS:
             with np.errstate(all="ignore"):
                 out = rule.forward(x, y, ARRAY)
         else:
@@ -1148,38 +1175,60 @@ def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
         raise ValueError(f"{rule.name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together") from None
     saves = rule.name not in _READS_NO_DATA
     if a_node is None:
-        vjp = _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet)
-        return _make(out, rule.name, (b_node,), (vjp,), saves, formulas=lambda: (
-            _binary_formula(rule.local_b, _number_text(x), "{0}", b_node.shape, out.shape),), ctx=(0, x))  # fmt: skip
+        return _make(out, rule.name, (b_node,), (), saves, _binary_formulas, (0, x), _binary_backward)
     if b_node is None:
-        vjp = _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet)
-        return _make(out, rule.name, (a_node,), (vjp,), saves, formulas=lambda: (
-            _binary_formula(rule.local_a, "{0}", _number_text(y), a_node.shape, out.shape),), ctx=(1, y))  # fmt: skip
-    vjps = (
-        _elementwise_vjp(rule.grad_a, x, y, out, a_node.shape, quiet),
-        _elementwise_vjp(rule.grad_b, x, y, out, b_node.shape, quiet),
-    )
-    return _make(out, rule.name, (a_node, b_node), vjps, saves, formulas=lambda: (
-        _binary_formula(rule.local_a, "{0}", "{1}", a_node.shape, out.shape),
-        _binary_formula(rule.local_b, "{0}", "{1}", b_node.shape, out.shape),
-    ))  # fmt: skip
+        return _make(out, rule.name, (a_node,), (), saves, _binary_formulas, (1, y), _binary_backward)
+    return _make(out, rule.name, (a_node, b_node), (), saves, _binary_formulas, None, _binary_backward)
 
 
-def _elementwise_vjp(
-    local_grad: Callable[..., Any], x: Any, y: Any, out: np.ndarray, shape: tuple, quiet: bool
-) -> VJP:
-    """share = g × ∂out/∂operand (skipped when that is the constant 1), summed back to the operand's shape."""
+def _binary_backward(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+    """Each operand's share: g × ∂out/∂operand from the rule (skipped when it is the constant 1), summed back to
+    the operand's shape. The operands are the parents' arrays and, for a number, ``ctx``."""
+    rule, parents, ctx, out = BINARY[node.op], node._parents, node._ctx, node._data
+    quiet = node.op in _IEEE_SPECIALS
+    if ctx is not None:
+        position, number = ctx
+        only = parents[0]
+        if position == 1:
+            return [_elementwise_share(rule.grad_a, only._data, number, out, g, only._data.shape, quiet)]
+        return [_elementwise_share(rule.grad_b, number, only._data, out, g, only._data.shape, quiet)]
+    x, y = parents[0]._data, parents[1]._data
+    if x.dtype.kind != "f" or y.dtype.kind != "f":
+        x, y = _floating(x, y)
+    sends = node._sends
+    return [
+        _elementwise_share(rule.grad_a, x, y, out, g, parents[0]._data.shape, quiet) if not sends or sends[0] else None,
+        _elementwise_share(rule.grad_b, x, y, out, g, parents[1]._data.shape, quiet) if not sends or sends[1] else None,
+    ]
 
-    def vjp(g: np.ndarray) -> np.ndarray:
-        if quiet:
-            with np.errstate(all="ignore"):
-                d = local_grad(x, y, out, ARRAY)
-        else:
+
+def _elementwise_share(
+    local_grad: Callable[..., Any], x: Any, y: Any, out: np.ndarray, g: np.ndarray, shape: tuple, quiet: bool
+) -> np.ndarray:
+    """g × ∂out/∂operand, summed back to ``shape``. A signal passed through unchanged (``+``) is sent as a view:
+    not a buffer a leaf may keep as its ``.grad``."""
+    if quiet:
+        with np.errstate(all="ignore"):
             d = local_grad(x, y, out, ARRAY)
-        share = g if (type(d) is float and d == 1.0) else _in_precision(g, d)
-        return unbroadcast(share if type(share) is np.ndarray else np.asarray(share), shape)
+    else:
+        d = local_grad(x, y, out, ARRAY)
+    share = g if (type(d) is float and d == 1.0) else _in_precision(g, d)
+    if type(share) is not np.ndarray:  # a 0-d product comes back as a numpy scalar
+        share = np.asarray(share)
+    if share.shape != shape:
+        share = unbroadcast(share, shape)
+    return g.view() if share is g else share
 
-    return vjp
+
+def _binary_formulas(node: Tensor) -> tuple[str, ...]:
+    rule, parents, ctx, out_shape = BINARY[node.op], node._parents, node._ctx, node.shape
+    if ctx is None:
+        return (_binary_formula(rule.local_a, "{0}", "{1}", parents[0].shape, out_shape),
+                _binary_formula(rule.local_b, "{0}", "{1}", parents[1].shape, out_shape))  # fmt: skip
+    position, number = ctx
+    if position == 1:
+        return (_binary_formula(rule.local_a, "{0}", _number_text(number), parents[0].shape, out_shape),)
+    return (_binary_formula(rule.local_b, _number_text(number), "{0}", parents[0].shape, out_shape),)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
