@@ -1220,6 +1220,30 @@ def _elementwise_share(
     return g.view() if share is g else share
 
 
+def _bind_rule_methods() -> None:
+    """Tensor's arithmetic calls :func:`_binary`/:func:`_unary` directly (the Operators hooks cost a call per op):
+    the same rules; the functions with arguments to check keep the Operators' methods."""
+
+    def binary(rule: BinaryRule, reflected: bool) -> Callable[[Tensor, Any], Tensor]:
+        if reflected:
+            return lambda self, other: _binary(rule, other, self)
+        return lambda self, other: _binary(rule, self, other)
+
+    def unary(rule: UnaryRule) -> Callable[[Tensor], Tensor]:
+        return lambda self: _unary(rule, self)
+
+    for method, (name, reflected) in {
+        "__add__": ("add", False), "__radd__": ("add", True), "__sub__": ("sub", False), "__rsub__": ("sub", True),
+        "__mul__": ("mul", False), "__rmul__": ("mul", True), "__truediv__": ("div", False),
+        "__rtruediv__": ("div", True),
+    }.items():  # fmt: skip
+        setattr(Tensor, method, binary(BINARY[name], reflected))
+    for method in ("exp", "log", "log2", "log10", "sqrt", "tanh", "sigmoid", "relu", "hardtanh", "softsign", "silu"):
+        setattr(Tensor, method, unary(UNARY[method]))
+    Tensor.__neg__, Tensor.__abs__ = unary(UNARY["neg"]), unary(UNARY["abs"])
+    Tensor.abs = Tensor.__abs__
+
+
 def _binary_formulas(node: Tensor) -> tuple[str, ...]:
     rule, parents, ctx, out_shape = BINARY[node.op], node._parents, node._ctx, node.shape
     if ctx is None:
@@ -1589,3 +1613,6 @@ def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
     vjp = (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),)
     return _make(y, "log_softmax", (t,), vjp, formulas=("{δ} − softmax({0})·Σ {δ}",), ctx=axes)
+
+
+_bind_rule_methods()
