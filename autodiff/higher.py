@@ -101,6 +101,13 @@ class GRAPH:
         return np.where(np.asarray(condition._data if isinstance(condition, Tensor) else condition), a, b)
 
     @staticmethod
+    def unless(condition: Any) -> Any:
+        """1 − [condition]: a mask (no gradient) of the comparison, whose derivative is 0 almost everywhere."""
+        if isinstance(condition, Tensor):
+            return ~condition
+        return ARRAY.unless(condition) if isinstance(condition, np.ndarray) else SCALAR.unless(condition)
+
+    @staticmethod
     def maximum(x: Any, c: Any) -> Any:
         return GRAPH.where(_data(x) >= _data(c), x, c)
 

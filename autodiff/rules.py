@@ -57,6 +57,11 @@ class SCALAR:
     def where(condition: Any, a: Any, b: Any) -> Any:
         return a if condition else b
 
+    @staticmethod
+    def unless(condition: Any) -> float:
+        """1 − [condition]: 1.0 where the condition fails (a comparison with NaN fails), else 0.0."""
+        return 0.0 if condition else 1.0
+
 
 class ARRAY:
     """The same math on numpy arrays."""
@@ -76,6 +81,7 @@ class ARRAY:
     minimum = staticmethod(np.minimum)
     where = staticmethod(np.where)
     zeros_like = staticmethod(np.zeros_like)
+    unless = staticmethod(np.logical_not)  # 1 − [condition] as a bool mask: g × mask keeps g's precision, one op
 
 
 def on_arrays(evaluate: Callable[..., tuple], *args: float, **params: Any) -> tuple[float, ...]:
@@ -230,7 +236,7 @@ UNARY: dict[str, UnaryRule] = {
         UnaryRule(
             "relu",
             lambda x, m: m.maximum(x, 0.0),
-            lambda x, y, m: 1.0 - 1.0 * (x <= 0),
+            lambda x, y, m: m.unless(x <= 0),
             "rect'(z) = 0 if z ≤ 0 else 1 (1 at NaN, as PyTorch)",
             local="relu'({x})",
             local_unnamed="relu'",
@@ -254,7 +260,7 @@ UNARY: dict[str, UnaryRule] = {
         UnaryRule(
             "hardtanh",
             lambda x, m: m.minimum(m.maximum(x, -1.0), 1.0),
-            lambda x, y, m: 1.0 - 1.0 * ((x <= -1) | (x >= 1)),
+            lambda x, y, m: m.unless((x <= -1) | (x >= 1)),
             "hardtanh'(z) = 0 if z ≤ −1 or z ≥ 1 else 1 (1 at NaN, as PyTorch)",
             local="hardtanh'({x})",
             local_unnamed="hardtanh'",
