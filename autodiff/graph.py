@@ -97,20 +97,28 @@ def topological_order(root: Any) -> list[Any]:
     Python's recursion limit (micrograd's recursive ``build_topo`` does).
     """
     _check_node(root)
+    with _gc_paused():
+        return _depth_first(root)
+
+
+def _depth_first(root: Any) -> list[Any]:
+    """:func:`topological_order`'s walk (the caller pauses the collector). A leaf is placed as soon as it is met."""
     order: list[Any] = []
     visited = {root}
     stack = [(root, iter(root._parents))]
-    with _gc_paused():
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in visited:
-                    visited.add(parent)
-                    stack.append((parent, iter(parent._parents)))
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                grandparents = parent._parents
+                if grandparents:
+                    stack.append((parent, iter(grandparents)))
                     break
-            else:
-                stack.pop()
-                order.append(node)
+                order.append(parent)
+        else:
+            stack.pop()
+            order.append(node)
     return order
 
 
@@ -171,8 +179,11 @@ def backward(root: Any, error_signal: Any) -> None:
     The same walk without a generator or :class:`Step` objects, because training runs it millions of times; a test
     checks that it leaves exactly the ``.grad`` that ``backprop_steps`` leaves, on every op and on random graphs.
     """
-    with _gc_paused():
-        order = topological_order(root)
+    _check_node(root)
+    collecting = gc.isenabled()
+    gc.disable()  # as _gc_paused, without a context manager per pass: small graphs run this thousands of times
+    try:
+        order = _depth_first(root)
         signals = {root: error_signal}
         received, sent_to = signals.pop, signals.get
         anomaly = _anomaly_mode.enabled
@@ -193,6 +204,9 @@ def backward(root: Any, error_signal: Any) -> None:
                 if share is not None:
                     previous = sent_to(parent)
                     signals[parent] = share if previous is None else previous + share
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def signals(root: Any, error_signal: Any, chain: Any = None, wanted: Any = None) -> dict[Any, Any]:

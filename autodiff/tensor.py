@@ -231,8 +231,9 @@ class Tensor(Operators):
         if saved is not None:
             parents = self._parents
             if self._version or parents[0]._version != saved[0] or (
-                len(saved) > 1 and (parents[1]._version != saved[1] or len(saved) > 2)
-            ):
+                len(saved) > 1 and (parents[1]._version != saved[1] or (
+                    len(saved) > 2 and saved[2:] != tuple([p._version for p in parents[2:]])))
+            ):  # fmt: skip
                 self._check_versions()  # raises if an array changed: names it
         return self._backward(self, error_signal)
 
@@ -674,7 +675,10 @@ class Tensor(Operators):
         if len(dims) != self.ndim or sorted(a % max(self.ndim, 1) for a in dims) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {self.shape}")
         dims = tuple(a % max(self.ndim, 1) for a in dims)
-        inverse = tuple(int(i) for i in np.argsort(dims))
+        return self._permuted(dims, tuple(int(i) for i in np.argsort(dims)))
+
+    def _permuted(self, dims: tuple[int, ...], inverse: tuple[int, ...]) -> Tensor:
+        """The axes reordered by ``dims`` (already checked); the share is the signal reordered back by ``inverse``."""
         formula = "{δ}ᵀ" if dims == (1, 0) else f"permute{inverse}({{δ}})"
         vjp = (lambda g: g.transpose(inverse),)
         return _make(self._data.transpose(dims), "transpose", (self,), vjp, saves=False, formulas=(formula,),
@@ -699,12 +703,13 @@ class Tensor(Operators):
         """The transpose of a matrix (a tensor of at most 2 dimensions), as PyTorch's ``t()``."""
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}: use transpose")
-        return self.permute(tuple(reversed(range(self.ndim))))
+        return self.T
 
     @property
     def T(self) -> Tensor:
         """All axes reversed (for a matrix, its transpose)."""
-        return self.permute(tuple(reversed(range(self.ndim))))
+        reversal = tuple(range(self._data.ndim - 1, -1, -1))  # its own inverse
+        return self._permuted(reversal, reversal)
 
     def view(self, *shape: Any) -> Tensor:
         """PyTorch's name for :meth:`reshape` (numpy arrays need no contiguity: a reshape is always possible)."""
@@ -1268,6 +1273,9 @@ def matmul(a: Any, b: Any) -> Tensor:
         out = A @ B
     except ValueError:
         raise ValueError(f"matmul: {A.shape} @ {B.shape}: batch dimensions cannot be broadcast together") from None
+    if A.ndim == 2 and B.ndim == 2:  # the common case, without closures: see _matrix_product_backward
+        return _make(out, "matmul", (a_node, b_node), (), formulas=("{δ}·{1}ᵀ", "{0}ᵀ·{δ}"),
+                     backward=_matrix_product_backward)  # fmt: skip
     A2 = A if A.ndim > 1 else A[None, :]
     B2 = B if B.ndim > 1 else B[:, None]
 
@@ -1296,6 +1304,12 @@ def matmul(a: Any, b: Any) -> Tensor:
     return _make(np.asarray(out), "matmul", (a_node, b_node), (vjp_a, vjp_b), formulas=formulas)
 
 
+def _matrix_product_backward(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+    """Z = A B for two matrices: ∇_A = G Bᵀ, ∇_B = Aᵀ G."""
+    (a, b), sends = node._parents, node._sends
+    return [g @ b._data.T if not sends or sends[0] else None, a._data.T @ g if not sends or sends[1] else None]
+
+
 def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     """z = x Wᵀ + b for a batch of rows x (or one vector x): the notes' z = Wx + b with W ∈ R^{out×in}.
 
@@ -1316,24 +1330,27 @@ def linear(x: Any, W: Tensor, b: Tensor | None = None) -> Tensor:
     out = X @ Wd.T
     if b is not None:
         out += b._data
-    X2 = X if X.ndim == 2 else X[None, :]
-
-    def vjp_x(g: np.ndarray) -> np.ndarray:
-        return g @ Wd
-
-    def vjp_W(g: np.ndarray) -> np.ndarray:
-        return (g if g.ndim == 2 else g[None, :]).T @ X2
-
-    def vjp_b(g: np.ndarray) -> np.ndarray:
-        return g if g.ndim == 1 else g.sum(axis=0)
-
-    if X.ndim == 2:  # a batch in rows: Z = X Wᵀ + b
-        formulas = ("{δ}·{1}", "{δ}ᵀ·{0}", "Σₙ {δ}")
-    else:  # one example as a column vector: z = W x + b
-        formulas = ("{1}ᵀ·{δ}", "{δ}·{0}ᵀ", "{δ}")
+    formulas = _LINEAR_BATCH_FORMULAS if X.ndim == 2 else _LINEAR_COLUMN_FORMULAS
     if b is None:
-        return _make(out, "linear", (x_node, W), (vjp_x, vjp_W), formulas=formulas[:2])
-    return _make(out, "linear", (x_node, W, b), (vjp_x, vjp_W, vjp_b), formulas=formulas)
+        return _make(out, "linear", (x_node, W), (), formulas=formulas[:2], backward=_linear_backward)
+    return _make(out, "linear", (x_node, W, b), (), formulas=formulas, backward=_linear_backward)
+
+
+_LINEAR_BATCH_FORMULAS = ("{δ}·{1}", "{δ}ᵀ·{0}", "Σₙ {δ}")  # a batch in rows: Z = X Wᵀ + b
+_LINEAR_COLUMN_FORMULAS = ("{1}ᵀ·{δ}", "{δ}·{0}ᵀ", "{δ}")  # one example as a column vector: z = W x + b
+
+
+def _linear_backward(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+    """∇_x = G W, ∇_W = Gᵀ X (one example: the outer product δ xᵀ), ∇_b = Σ_batch G."""
+    parents, sends = node._parents, node._sends
+    X, W = parents[0]._data, parents[1]._data
+    shares = [
+        g @ W if not sends or sends[0] else None,
+        (g.T @ X if g.ndim == 2 else np.outer(g, X)) if not sends or sends[1] else None,
+    ]
+    if len(parents) == 3:
+        shares.append((g.sum(axis=0) if g.ndim == 2 else g.view()) if not sends or sends[2] else None)
+    return shares
 
 
 def _reshaped(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -1590,10 +1607,10 @@ def softmax_cross_entropy(logits: Tensor, targets: Any) -> Tensor:
         raise ValueError(f"softmax_cross_entropy: targets must be class indices in [0, {logits.shape[1]})")
     x = logits._data
     n = x.shape[0]
-    shifted = x - np.max(x, axis=1, keepdims=True)
-    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(n)
-    loss = -log_p[rows, y].mean()
+    loss = -log_p[rows, y].sum() / n  # numpy's mean, without its Python-level wrapper
 
     def vjp(g: np.ndarray) -> np.ndarray:
         share = np.exp(log_p)
