@@ -394,6 +394,9 @@ Value.__neg__, Value.__abs__ = _compiled_unary(UNARY["neg"]), _compiled_unary(UN
 Value.abs = Value.__abs__
 
 
+_JUST_VALUES = {Value}
+
+
 def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bias: Value | None = None) -> Value:
     """z = Σᵢ wᵢ·xᵢ (+ b) as *one* node: a neuron's input, the notes' ``z = wᵀx + b``.
 
@@ -402,23 +405,30 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
     One node instead of 2n chained ``+``/``×`` nodes keeps diagrams readable and the scalar engine fast.
     """
     for name, items in (("weights", weights), ("inputs", inputs)):
-        if not isinstance(items, Iterable) or isinstance(items, (str, bytes, Value)):
+        if type(items) is not list and (not isinstance(items, Iterable) or isinstance(items, (str, bytes, Value))):
             raise TypeError(f"weighted_sum({name}=...) needs a list of Values or numbers, got {type(items).__name__}")
-    ws = [_lift(w, "weighted_sum") for w in weights]
-    xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in inputs]
-    if len(ws) != len(xs):
-        raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs; they must match")
+    ws = [w if type(w) is Value else _lift(w, "weighted_sum") for w in weights]
+    xs = list(inputs)
+    n = len(ws)
+    if n != len(xs):
+        raise ValueError(f"weighted_sum: {n} weights but {len(xs)} inputs; they must match")
     w_data = [w.data for w in ws]
-    x_data = [x.data if isinstance(x, Value) else x for x in xs]
+    if set(map(type, xs)) == _JUST_VALUES:  # a hidden layer's neuron: every input is a node, weight i ↔ input i
+        x_data = [x.data for x in xs]
+        parents, local_grads = (*ws, *xs), (*x_data, *w_data)
+        partners = [*range(n, 2 * n), *range(n)]
+    else:
+        xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
+        x_data = [x.data if isinstance(x, Value) else x for x in xs]
+        x_nodes = tuple(x for x in xs if isinstance(x, Value))
+        x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
+        parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
+        x_position = {}  # weight i -> position of its input among the parents, when the input is a node
+        for i, x in enumerate(xs):
+            if isinstance(x, Value):
+                x_position[i] = n + len(x_position)
+        partners = [x_position.get(i) for i in range(n)] + list(x_position)
     total = sum(map(operator.mul, w_data, x_data), 0.0)
-    x_nodes = tuple(x for x in xs if isinstance(x, Value))
-    x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
-    parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
-    x_position = {}  # weight i -> position of its input among the parents, when the input is a node
-    for i, x in enumerate(xs):
-        if isinstance(x, Value):
-            x_position[i] = len(ws) + len(x_position)
-    partners = [x_position.get(i) for i in range(len(ws))] + list(x_position)
     if bias is not None:
         bias = _lift(bias, "weighted_sum")
         total += bias.data
