@@ -288,7 +288,9 @@ class _Params(tuple):
 # ``a * b`` on Values is the hot path of a learner's own code (micrograd's ``sum(w*x for ...)``). Each operator is
 # specialised here from its rule: the rule's forward is called directly, with no dispatch chain in between; a local
 # derivative that is a constant (∂(a+b)/∂a = 1) or an operand (∂(ab)/∂a = b) is written into the generated code
-# instead of being called for; a number operand is baked in (``const``) without the derivative it does not need.
+# instead of being called for; a number operand is baked in (``const``) without the derivative it does not need,
+# and the nodes that bake in the same number share one (position, number) tuple (``y * 1.0001`` in a loop: no tuple
+# per node to allocate and collect).
 # The math stays in :mod:`autodiff.rules`; this only decides how it is called.
 class _Probe:
     """Stands in for an operand while :func:`_derivative_text` looks at a rule's derivative: any arithmetic on it
@@ -337,12 +339,17 @@ def operator(self, other):
         return {call_of_nodes}
     c = other if type(other) is float else _constant(other, symbol)
     x, y = {operands}
+    pair = pairs.get(c)  # nodes baking in the same number share one (position, number) pair
+    if pair is None:
+        pair = ({position}, c)
+        if c and c == c and len(pairs) < 256:  # not 0.0 (-0.0 would find it) nor NaN
+            pairs[c] = pair
     try:
         out = forward(x, y, SCALAR)
-        return _node(out, name, self, None, {local}, None, ({position}, c))
+        return _node(out, name, self, None, {local}, None, pair)
     except (ArithmeticError, ValueError):
         out, da, db = on_arrays(rule.value_and_grads, x, y)
-        return _node(out, name, self, None, {fallback}, None, ({position}, c))
+        return _node(out, name, self, None, {fallback}, None, pair)
 """
 
 
@@ -362,7 +369,7 @@ def _compiled_binary(rule: BinaryRule, reflected: bool) -> Callable[[Value, Any]
     )  # fmt: skip
     namespace = {"forward": rule.forward, "grad_a": rule.grad_a, "grad_b": rule.grad_b, "name": rule.name,
                  "symbol": rule.symbol, "rule": rule, "SCALAR": SCALAR, "Value": Value, "_node": _node,
-                 "_constant": _constant, "on_arrays": on_arrays}  # fmt: skip
+                 "_constant": _constant, "on_arrays": on_arrays, "pairs": {}}  # fmt: skip
     exec(compile(source, f"<errorflow operator {rule.name}>", "exec"), namespace)  # noqa: S102 -- generated above
     return namespace["operator"]
 

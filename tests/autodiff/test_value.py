@@ -597,3 +597,14 @@ def test_a_python_bool_is_a_number_on_both_engines():
     assert (Tensor([2.0]) + True).data.tolist() == [3.0]
     assert (True - Tensor([2.0])).data.tolist() == [-1.0]
     assert (Tensor(np.ones(2, np.float32)) * True).dtype == np.float32
+
+
+def test_nodes_baking_in_the_same_number_share_its_pair_but_keep_zero_signs_and_nan():
+    x = Value(3.0)
+    a, b = x * 1.0001, (x + 1.0) * 1.0001
+    assert a.const == (1, 1.0001) and a._const is b._const  # one tuple for every `* 1.0001` node
+    assert (2.0 - x).const == (0, 2.0) and (x - 2.0).const == (1, 2.0)  # the position is part of the pair
+    plus, minus = x * 0.0, x * -0.0
+    assert math.copysign(1, plus.const[1]) == 1 and math.copysign(1, minus.const[1]) == -1
+    assert math.copysign(1, minus._g0) == -1
+    assert math.isnan((x * math.nan).const[1])
