@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .modes import ModeSwitch, ThreadMode
+from .modes import MODES, ModeSwitch
 
 __all__ = ["detect_anomaly", "AnomalyError", "is_anomaly_enabled"]
 
@@ -30,7 +30,6 @@ class AnomalyError(FloatingPointError):
     """A NaN or inf appeared in a forward result or a backward share while ``detect_anomaly()`` was on."""
 
 
-_anomaly_mode = ThreadMode(False)
 _creation_sites: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _PACKAGE_DIRS = tuple(
     os.path.dirname(os.path.abspath(p)) + os.sep
@@ -40,7 +39,7 @@ _PACKAGE_DIRS = tuple(
 
 
 def is_anomaly_enabled() -> bool:
-    return _anomaly_mode.enabled
+    return MODES.anomaly
 
 
 class detect_anomaly(ModeSwitch):
@@ -49,7 +48,7 @@ class detect_anomaly(ModeSwitch):
     Thread-local; blocks nest and one instance may be entered again while open (see :mod:`autodiff.modes`).
     """
 
-    _state, _mode = _anomaly_mode, True
+    _switch, _mode = "anomaly", True
 
 
 def _user_line() -> str:

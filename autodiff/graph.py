@@ -36,19 +36,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from .anomaly import _anomaly_mode, check_backward
-from .modes import ModeSwitch, ThreadMode
+from .anomaly import check_backward
+from .modes import MODES, ModeSwitch
 
 __all__ = ["Step", "backprop_steps", "backward", "signals", "topological_order", "no_grad", "enable_grad",
            "is_grad_enabled"]
 
 
-_grad_mode = ThreadMode(True)
-
-
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()`` on this thread."""
-    return _grad_mode.enabled
+    return MODES.grad
 
 
 class no_grad(ModeSwitch):
@@ -59,7 +56,7 @@ class no_grad(ModeSwitch):
     body (see :mod:`autodiff.modes`).
     """
 
-    _state, _mode = _grad_mode, False
+    _switch, _mode = "grad", False
 
 
 class enable_grad(no_grad):
@@ -164,7 +161,7 @@ def backprop_steps(root: Any, error_signal: Any) -> Iterator[Step]:
             continue
         node.grad = signal
         shares = node._chain(signal)
-        if _anomaly_mode.enabled:
+        if MODES.anomaly:
             check_backward(node, shares)
         for parent, share in zip(node._parents, shares):
             if share is not None:
@@ -186,7 +183,7 @@ def backward(root: Any, error_signal: Any) -> None:
         order = _depth_first(root)
         signals = {root: error_signal}
         received, sent_to = signals.pop, signals.get
-        anomaly = _anomaly_mode.enabled
+        anomaly = MODES.anomaly
         for node in reversed(order):
             signal = received(node, None)
             if signal is None:

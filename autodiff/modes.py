@@ -19,26 +19,35 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ThreadMode(threading.local):
-    """A flag per thread (``enabled``, starting at ``default`` in every thread) and the modes to restore."""
+class ThreadModes(threading.local):
+    """This thread's switches (each thread starts with the defaults): ``grad`` (operations record a graph) and
+    ``anomaly`` (check every result for NaN/inf), and ``recording``, derived from both so that creating a node
+    reads one thread-local flag, not two: 0 record nothing, 1 record, 2 record and check."""
 
-    def __init__(self, default: bool) -> None:  # runs once per thread
-        self.enabled = default
-        self.saved: list[bool] = []  # one per open block
+    def __init__(self) -> None:  # runs once per thread
+        self.grad, self.anomaly, self.recording = True, False, 1
+        self.saved: dict[str, list[bool]] = {"grad": [], "anomaly": []}  # per switch, one entry per open block
+
+    def set(self, switch: str, on: bool) -> None:
+        setattr(self, switch, on)
+        self.recording = (2 if self.anomaly else 1) if self.grad else 0
+
+
+MODES = ThreadModes()
 
 
 class ModeSwitch:
-    """Context manager (and decorator) setting ``_state.enabled`` to ``_mode`` for a block on this thread."""
+    """Context manager (and decorator) setting this thread's switch ``_switch`` to ``_mode`` for a block."""
 
-    _state: ThreadMode
+    _switch: str  # "grad" or "anomaly"
     _mode: bool
 
     def __enter__(self) -> None:
-        self._state.saved.append(self._state.enabled)
-        self._state.enabled = self._mode
+        MODES.saved[self._switch].append(getattr(MODES, self._switch))
+        MODES.set(self._switch, self._mode)
 
     def __exit__(self, *exc: object) -> None:
-        self._state.enabled = self._state.saved.pop()
+        MODES.set(self._switch, MODES.saved[self._switch].pop())
 
     def __call__(self, fn: F) -> F:
         """``@no_grad()`` / ``@detect_anomaly()``: the mode holds while ``fn`` runs (generator bodies included)."""

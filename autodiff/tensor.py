@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import graph
-from .anomaly import _anomaly_mode, on_create
+from .anomaly import on_create
 from .operators import Operators, float_operand, real_number
 from .rules import ARRAY, BINARY, UNARY, BinaryRule, UnaryRule, fill
 
@@ -915,7 +915,7 @@ def _operand_data(x: Any, op: str) -> np.ndarray | float:
 
 
 _new_tensor = object.__new__
-_grad_mode = graph._grad_mode
+_modes = graph.MODES
 
 
 def _make(
@@ -953,7 +953,8 @@ def _make(
             sends = tuple(needs_grad)
     if backward is None:
         backward = _each_vjp
-    if record and _grad_mode.enabled:
+    mode = _modes.recording if record else 0
+    if mode:
         out.requires_grad = True
         out.op = op
         out._parents = parents
@@ -970,7 +971,7 @@ def _make(
             out._saved_versions = tuple([p._version for p in parents])
         out._formulas = formulas
         out._ctx = ctx
-        if _anomaly_mode.enabled:
+        if mode == 2:
             on_create(out)
     else:
         out.requires_grad = False

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import graph
-from .anomaly import _anomaly_mode, on_create
+from .anomaly import on_create
 from .operators import Operators, float_operand
 from .rules import BINARY, SCALAR, UNARY, BinaryRule, UnaryRule, on_arrays
 
@@ -212,11 +212,12 @@ def _node(
     out.grad = 0.0
     out.label = None
     out._pn = out._local_grads = None
-    if _grad_mode.enabled:
+    mode = _modes.recording  # 0 no_grad, 1 record, 2 record and check (anomaly mode)
+    if mode:
         out.op = op
         out._p0, out._p1, out._g0, out._g1 = p0, p1, g0, g1
         out._const = const
-        if _anomaly_mode.enabled:
+        if mode == 2:
             on_create(out)
     else:
         out.op, out._p0, out._p1, out._g0, out._g1, out._pn, out._const = "", None, None, None, None, (), None
@@ -231,9 +232,10 @@ def _n_ary_node(data: float, op: str, parents: tuple[Value, ...], local_grads: t
     out.grad = 0.0
     out.label = None
     out._p0 = out._p1 = out._g0 = out._g1 = None
-    if _grad_mode.enabled:
+    mode = _modes.recording
+    if mode:
         out.op, out._pn, out._local_grads, out._const = op, parents, local_grads, const
-        if _anomaly_mode.enabled:
+        if mode == 2:
             on_create(out)
     else:
         out.op, out._pn, out._local_grads, out._const = "", (), None, None
@@ -241,7 +243,7 @@ def _n_ary_node(data: float, op: str, parents: tuple[Value, ...], local_grads: t
 
 
 _new_value = object.__new__
-_grad_mode = graph._grad_mode
+_modes = graph.MODES
 
 
 def _unary(rule: UnaryRule, x: Value, **params: float) -> Value:
