@@ -1353,8 +1353,8 @@ def _reshaped(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _expand_back(g: np.ndarray, shape: tuple, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """Broadcast a reduced signal back over the reduced ``axes`` of ``shape``."""
-    if not keepdims and axes:
-        g = np.expand_dims(g, axes)
+    if not keepdims and axes and len(axes) < len(shape):  # (a full reduction's 0-d signal broadcasts as it is)
+        g = g.reshape([1 if i in axes else n for i, n in enumerate(shape)])
     return np.broadcast_to(g, shape)
 
 
@@ -1566,9 +1566,9 @@ def logsumexp(t: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x (no overflow); share = g · softmax(x)."""
     axes = _softmax_axes(t, axis, "logsumexp")
     x = t._data
-    m = np.max(x, axis=axes, keepdims=True)
+    m = x.max(axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    kept = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+    kept = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
     out = kept if keepdims else np.squeeze(kept, axis=axes)
     vjp = (lambda g: _expand_back(g, x.shape, axes, keepdims) * np.exp(x - kept),)
     return _make(out, "logsumexp", (t,), vjp, formulas=("{δ}·softmax({0})",), ctx=(axes, keepdims))
@@ -1578,9 +1578,9 @@ def softmax(t: Tensor, axis: int = -1) -> Tensor:
     """yᵢ = e^{xᵢ − m} / Σⱼ e^{xⱼ − m}; share = y ∘ (g − Σ g∘y)."""
     axes = _softmax_axes(t, axis, "softmax")
     x = t._data
-    e = np.exp(x - np.max(x, axis=axes, keepdims=True))
+    e = np.exp(x - x.max(axis=axes, keepdims=True))
     y = e / e.sum(axis=axes, keepdims=True)
-    vjp = (lambda g: y * (g - np.sum(g * y, axis=axes, keepdims=True)),)
+    vjp = (lambda g: y * (g - (g * y).sum(axis=axes, keepdims=True)),)
     return _make(y, "softmax", (t,), vjp, formulas=("{out} ∘ ({δ} − Σ {δ}∘{out})",), ctx=axes)
 
 
@@ -1619,9 +1619,9 @@ def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     """x − logsumexp(x); share = g − softmax(x) · Σ g."""
     axes = _softmax_axes(t, axis, "log_softmax")
     x = t._data
-    shifted = x - np.max(x, axis=axes, keepdims=True)
-    y = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
-    vjp = (lambda g: g - np.exp(y) * np.sum(g, axis=axes, keepdims=True),)
+    shifted = x - x.max(axis=axes, keepdims=True)  # ndarray methods: numpy's np.max/np.sum add a Python-level call
+    y = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
+    vjp = (lambda g: g - np.exp(y) * g.sum(axis=axes, keepdims=True),)
     return _make(y, "log_softmax", (t,), vjp, formulas=("{δ} − softmax({0})·Σ {δ}",), ctx=axes)
 
 
