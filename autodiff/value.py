@@ -14,6 +14,7 @@ diagrams label every edge with the signal it carries.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 from collections.abc import Callable, Iterable, Iterator
@@ -280,6 +281,12 @@ class _Partners(tuple):
     __slots__ = ()
 
 
+@functools.lru_cache(maxsize=256)
+def _neuron_partners(n: int, bias: bool) -> _Partners:
+    """The layout of a neuron of ``n`` node inputs (parents w₁…wₙ, x₁…xₙ[, b]), shared by every such node."""
+    return _Partners([*range(n, 2 * n), *range(n), *([None] if bias else [])])
+
+
 class _Params(tuple):
     """A unary op's parameters as ``(name, value)`` pairs (``leaky_relu``'s k…), kept where ``const`` lives."""
 
@@ -422,21 +429,23 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
     if n != len(xs):
         raise ValueError(f"weighted_sum: {n} weights but {len(xs)} inputs; they must match")
     w_data = [w.data for w in ws]
-    if set(map(type, xs)) == _JUST_VALUES:  # a hidden layer's neuron: every input is a node, weight i ↔ input i
-        x_data = [x.data for x in xs]
-        parents, local_grads = (*ws, *xs), (*x_data, *w_data)
-        partners = [*range(n, 2 * n), *range(n)]
-    else:
-        xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
-        x_data = [x.data if isinstance(x, Value) else x for x in xs]
-        x_nodes = tuple(x for x in xs if isinstance(x, Value))
-        x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
-        parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
-        x_position = {}  # weight i -> position of its input among the parents, when the input is a node
-        for i, x in enumerate(xs):
-            if isinstance(x, Value):
-                x_position[i] = n + len(x_position)
-        partners = [x_position.get(i) for i in range(n)] + list(x_position)
+    if set(map(type, xs)) == _JUST_VALUES and (bias is None or type(bias) is Value):
+        x_data = [x.data for x in xs]  # a neuron whose every input is a node: weight i ↔ input i, one pass
+        total = sum(map(operator.mul, w_data, x_data), 0.0)
+        if bias is None:
+            return _n_ary_node(total, "weighted_sum", (*ws, *xs), (*x_data, *w_data), _neuron_partners(n, False))
+        return _n_ary_node(total + bias.data, "weighted_sum", (*ws, *xs, bias), (*x_data, *w_data, 1.0),
+                           _neuron_partners(n, True))  # fmt: skip
+    xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
+    x_data = [x.data if isinstance(x, Value) else x for x in xs]
+    x_nodes = tuple(x for x in xs if isinstance(x, Value))
+    x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
+    parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
+    x_position = {}  # weight i -> position of its input among the parents, when the input is a node
+    for i, x in enumerate(xs):
+        if isinstance(x, Value):
+            x_position[i] = n + len(x_position)
+    partners = [x_position.get(i) for i in range(n)] + list(x_position)
     total = sum(map(operator.mul, w_data, x_data), 0.0)
     if bias is not None:
         bias = _lift(bias, "weighted_sum")
