@@ -87,7 +87,7 @@ class Neuron(Module):
         self.b = Value(0.0, layer_label("b", layer, index))
 
     def forward(self, x: Sequence[Value | float]) -> Value:
-        if not hasattr(x, "__len__") or isinstance(x, (str, bytes)):
+        if type(x) is not list and (not hasattr(x, "__len__") or isinstance(x, (str, bytes))):
             raise TypeError(f"Neuron expects a list of {len(self.w)} inputs (Values, numbers), got {type(x).__name__}")
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
