@@ -33,7 +33,6 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from .anomaly import check_backward
@@ -65,20 +64,23 @@ class enable_grad(no_grad):
     _mode = True
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while walking a graph.
+class _gc_paused:  # noqa: N801 -- used as a function-style context manager
+    """Pause Python's cyclic garbage collector while walking a graph (``with _gc_paused(): ...``).
 
     A walk allocates a few short-lived, acyclic objects per node; on a graph of a million nodes the collector
     would otherwise rescan the whole live graph again and again and triple the walk's time. Nothing cyclic is
-    created inside, so nothing is left for the collector to find afterwards.
+    created inside, so nothing is left for the collector to find afterwards. A plain class, not a
+    ``@contextmanager`` generator: small graphs run a pass thousands of times.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
             gc.enable()
 
 
@@ -177,9 +179,7 @@ def backward(root: Any, error_signal: Any) -> None:
     checks that it leaves exactly the ``.grad`` that ``backprop_steps`` leaves, on every op and on random graphs.
     """
     _check_node(root)
-    collecting = gc.isenabled()
-    gc.disable()  # as _gc_paused, without a context manager per pass: small graphs run this thousands of times
-    try:
+    with _gc_paused():
         order = _depth_first(root)
         signals = {root: error_signal}
         received, sent_to = signals.pop, signals.get
@@ -212,9 +212,6 @@ def backward(root: Any, error_signal: Any) -> None:
             if n == 2 and (share := shares[1]) is not None:
                 previous = sent_to(parents[1])
                 signals[parents[1]] = share if previous is None else previous + share
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def signals(root: Any, error_signal: Any, chain: Any = None, wanted: Any = None) -> dict[Any, Any]:

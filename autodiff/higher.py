@@ -105,7 +105,7 @@ class GRAPH:
         """1 − [condition]: a mask (no gradient) of the comparison, whose derivative is 0 almost everywhere."""
         if isinstance(condition, Tensor):
             return ~condition
-        return ARRAY.unless(condition) if isinstance(condition, np.ndarray) else SCALAR.unless(condition)
+        return _plain(condition).unless(condition)
 
     @staticmethod
     def maximum(x: Any, c: Any) -> Any:

@@ -167,7 +167,7 @@ class Tensor(Operators):
         self._vjps: tuple[VJP, ...] = ()
         self._sends: tuple[bool, ...] | None = None
         self._saved_versions: tuple[int, ...] | None = None
-        self._formulas: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+        self._formulas: tuple[str, ...] | Callable[[Tensor], tuple[str, ...]] = ()
         self._ctx: Any = None
 
     @property
@@ -918,10 +918,21 @@ _new_tensor = object.__new__
 _modes = graph.MODES
 
 
+def _each_vjp(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+    """The backward of an op written as one VJP per parent (``_make``'s ``vjps``): each parent's share."""
+    sends = node._sends
+    shares = []
+    for i, vjp in enumerate(node._vjps):
+        share = vjp(g) if sends is None or sends[i] else None
+        # a signal passed through unchanged (e.g. by reshape) is marked as a view: not a buffer a leaf may keep
+        shares.append(g.view() if share is g else share)
+    return shares
+
+
 def _make(
     data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[VJP, ...] = (), saves: bool = True,
     formulas: tuple[str, ...] | Callable[[Tensor], tuple[str, ...]] = (), ctx: Any = None,
-    backward: Backward | None = None,
+    backward: Backward = _each_vjp,
 ) -> Tensor:  # fmt: skip
     """A result node; it records its parents only while recording is on and some parent requires grad.
 
@@ -951,8 +962,6 @@ def _make(
         record = True in needs_grad
         if False in needs_grad:
             sends = tuple(needs_grad)
-    if backward is None:
-        backward = _each_vjp
     mode = _modes.recording if record else 0
     if mode:
         out.requires_grad = True
@@ -978,17 +987,6 @@ def _make(
         out.op, out._parents, out._backward, out._vjps, out._sends = "", (), None, (), None
         out._saved_versions, out._formulas, out._ctx = None, (), None
     return out
-
-
-def _each_vjp(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
-    """The backward of an op written as one VJP per parent (``_make``'s ``vjps``): each parent's share."""
-    sends = node._sends
-    shares = []
-    for i, vjp in enumerate(node._vjps):
-        share = vjp(g) if sends is None or sends[i] else None
-        # a signal passed through unchanged (e.g. by reshape) is marked as a view: not a buffer a leaf may keep
-        shares.append(g.view() if share is g else share)
-    return shares
 
 
 def _dim_arguments(dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, op: str, default: Any = None) -> tuple:

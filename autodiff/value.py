@@ -283,7 +283,8 @@ class _Partners(tuple):
 
 @functools.lru_cache(maxsize=256)
 def _neuron_partners(n: int, bias: bool) -> _Partners:
-    """The layout of a neuron of ``n`` node inputs (parents w₁…wₙ, x₁…xₙ[, b]), shared by every such node."""
+    """The layout of a neuron of ``n`` node inputs (parents w₁…wₙ, x₁…xₙ[, b]): weight i ↔ input i, the bias
+    alone; one tuple shared by every such node."""
     return _Partners([*range(n, 2 * n), *range(n), *([None] if bias else [])])
 
 
@@ -428,28 +429,26 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
     n = len(ws)
     if n != len(xs):
         raise ValueError(f"weighted_sum: {n} weights but {len(xs)} inputs; they must match")
-    w_data = [w.data for w in ws]
-    if set(map(type, xs)) == _JUST_VALUES and (bias is None or type(bias) is Value):
-        x_data = [x.data for x in xs]  # a neuron whose every input is a node: weight i ↔ input i, one pass
-        total = sum(map(operator.mul, w_data, x_data), 0.0)
-        if bias is None:
-            return _n_ary_node(total, "weighted_sum", (*ws, *xs), (*x_data, *w_data), _neuron_partners(n, False))
-        return _n_ary_node(total + bias.data, "weighted_sum", (*ws, *xs, bias), (*x_data, *w_data, 1.0),
-                           _neuron_partners(n, True))  # fmt: skip
-    xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
-    x_data = [x.data if isinstance(x, Value) else x for x in xs]
-    x_nodes = tuple(x for x in xs if isinstance(x, Value))
-    x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
-    parents, local_grads = (*ws, *x_nodes), (*x_data, *x_grads)
-    x_position = {}  # weight i -> position of its input among the parents, when the input is a node
-    for i, x in enumerate(xs):
-        if isinstance(x, Value):
-            x_position[i] = n + len(x_position)
-    partners = [x_position.get(i) for i in range(n)] + list(x_position)
-    total = sum(map(operator.mul, w_data, x_data), 0.0)
     if bias is not None:
         bias = _lift(bias, "weighted_sum")
+    tail, tail_grads = ((), ()) if bias is None else ((bias,), (1.0,))  # the bias: last parent, ∂z/∂b = 1
+    w_data = [w.data for w in ws]
+    if set(map(type, xs)) == _JUST_VALUES:  # every input a node (a hidden layer's neuron): one pass
+        x_data = [x.data for x in xs]
+        parents, local_grads = (*ws, *xs, *tail), (*x_data, *w_data, *tail_grads)
+        partners = _neuron_partners(n, bias is not None)
+    else:
+        xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
+        x_data = [x.data if isinstance(x, Value) else x for x in xs]
+        x_nodes = tuple(x for x in xs if isinstance(x, Value))
+        x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
+        parents, local_grads = (*ws, *x_nodes, *tail), (*x_data, *x_grads, *tail_grads)
+        x_position = {}  # weight i -> position of its input among the parents, when the input is a node
+        for i, x in enumerate(xs):
+            if isinstance(x, Value):
+                x_position[i] = n + len(x_position)
+        partners = _Partners([x_position.get(i) for i in range(n)] + list(x_position) + [None] * len(tail))
+    total = sum(map(operator.mul, w_data, x_data), 0.0)
+    if bias is not None:
         total += bias.data
-        parents, local_grads = (*parents, bias), (*local_grads, 1.0)
-        partners.append(None)
-    return _n_ary_node(total, "weighted_sum", parents, local_grads, _Partners(partners))
+    return _n_ary_node(total, "weighted_sum", parents, local_grads, partners)
