@@ -101,23 +101,57 @@ def topological_order(root: Any) -> list[Any]:
 
 
 def _depth_first(root: Any) -> list[Any]:
-    """:func:`topological_order`'s walk (the caller pauses the collector). A leaf is placed as soon as it is met."""
+    """:func:`topological_order`'s walk (the caller pauses the collector): the order of a recursive depth-first
+    search that places each node after its parents, taken in order (a leaf as soon as it is met).
+
+    A run of single-input nodes (a chain ``y = f(y)``, an activation over a sum) is followed down in one loop and
+    placed at once when the node below it is done, instead of taking a stack frame per node: half of the
+    walk's time on a deep chain.
+    """
     order: list[Any] = []
+    place, place_run = order.append, order.extend
     visited = {root}
-    stack = [(root, iter(root._parents))]
+    visit = visited.add
+    stack: list[Any] = [(root, iter(root._parents))]  # (node, its parents still to visit), or a run to place
     while stack:
-        node, parents = stack[-1]
+        top = stack[-1]
+        if type(top) is list:  # the node below this run is placed: the run follows, bottom up
+            stack.pop()
+            place_run(reversed(top))
+            continue
+        node, parents = top
         for parent in parents:
-            if parent not in visited:
-                visited.add(parent)
-                grandparents = parent._parents
-                if grandparents:
-                    stack.append((parent, iter(grandparents)))
-                    break
-                order.append(parent)
+            if parent in visited:
+                continue
+            visit(parent)
+            grandparents = parent._parents
+            if not grandparents:
+                place(parent)
+                continue
+            if len(grandparents) == 1:  # a run: follow it down to a node with 0 or 2+ inputs, or a visited one
+                run = [parent]
+                below = grandparents[0]
+                while below not in visited:
+                    visit(below)
+                    grandparents = below._parents
+                    if len(grandparents) != 1:
+                        break
+                    run.append(below)
+                    below = grandparents[0]
+                else:
+                    place_run(reversed(run))
+                    continue
+                if not grandparents:
+                    place(below)
+                    place_run(reversed(run))
+                    continue
+                stack.append(run)
+                parent = below
+            stack.append((parent, iter(grandparents)))
+            break
         else:
             stack.pop()
-            order.append(node)
+            place(node)
     return order
 
 

@@ -3,6 +3,7 @@ repeated backward, ``no_grad`` and the step walker.
 """
 
 import math
+import sys
 import threading
 
 import pytest
@@ -105,6 +106,53 @@ def test_topological_order_puts_every_node_after_its_parents(program):
         for parent in node.parents:
             assert position[parent] < position[node]
     assert all(node in position for node in nodes), "every node the output depends on"
+
+
+def recursive_post_order(root):
+    """The definition ``topological_order`` implements: each node after its parents, taken in order."""
+    order, visited = [], {root}
+
+    def visit(node):
+        for parent in node.parents:
+            if parent not in visited:
+                visited.add(parent)
+                visit(parent)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+@given(programs())
+def test_topological_order_is_the_recursive_depth_first_order(program):
+    data, ops = program
+    out, _ = run(ops, [Value(d) for d in data])
+    assert topological_order(out) == recursive_post_order(out)
+
+
+@pytest.mark.parametrize("shape", ["chain", "chain into a leaf", "chain onto a shared node", "runs between sums"])
+def test_runs_of_single_input_nodes_keep_the_depth_first_order(shape):
+    x, w = Value(0.5, "x"), Value(2.0, "w")
+    if shape == "chain":
+        y = x
+        for _ in range(30):
+            y = (y * 1.01).tanh()
+    elif shape == "chain into a leaf":
+        y = (x.exp().tanh() + w).sigmoid().relu()
+    elif shape == "chain onto a shared node":
+        s = x * w
+        y = s.exp().tanh() + s.sigmoid() + (s * 2.0).relu()
+    else:
+        y = x
+        for _ in range(5):
+            y = (y.tanh() * 0.5).exp() + (y * w).sigmoid()
+    assert topological_order(y) == recursive_post_order(y)
+    if shape == "chain":
+        deep = x
+        for _ in range(sys.getrecursionlimit() * 3):
+            deep = deep * 1.0001 + 0.0001
+        order = topological_order(deep)
+        assert order[0] is x and order[-1] is deep and len(order) == 2 * sys.getrecursionlimit() * 3 + 1
 
 
 @given(programs(max_ops=8))
