@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from autodiff import (
     Step,
+    Tensor,
     Value,
     backprop_steps,
     backward,
@@ -103,7 +104,7 @@ def test_topological_order_puts_every_node_after_its_parents(program):
     assert len(position) == len(order), "each node once"
     assert order[-1] is out
     for node in order:
-        for parent in node.parents:
+        for parent in node._parents:
             assert position[parent] < position[node]
     assert all(node in position for node in nodes), "every node the output depends on"
 
@@ -147,12 +148,23 @@ def test_runs_of_single_input_nodes_keep_the_depth_first_order(shape):
         for _ in range(5):
             y = (y.tanh() * 0.5).exp() + (y * w).sigmoid()
     assert topological_order(y) == recursive_post_order(y)
-    if shape == "chain":
-        deep = x
-        for _ in range(sys.getrecursionlimit() * 3):
-            deep = deep * 1.0001 + 0.0001
-        order = topological_order(deep)
-        assert order[0] is x and order[-1] is deep and len(order) == 2 * sys.getrecursionlimit() * 3 + 1
+
+
+def test_tensor_runs_keep_the_depth_first_order():
+    x, w = Tensor([[0.5, -1.0]], requires_grad=True), Tensor([[2.0], [1.0]], requires_grad=True)
+    h = (x * 2.0).tanh().exp()
+    y = ((h @ w).sigmoid() * 3.0 + (h * 0.5).relu().sum()).sum()
+    assert topological_order(y) == recursive_post_order(y)
+
+
+def test_a_chain_deeper_than_the_recursion_limit_is_ordered_input_first():
+    x = deep = Value(1.0, "x")
+    for _ in range(sys.getrecursionlimit() * 3):
+        deep = deep * 1.0001 + 0.0001
+    order = topological_order(deep)
+    assert len(order) == 2 * sys.getrecursionlimit() * 3 + 1
+    assert order[0] is x and order[-1] is deep
+    assert all(node._parents == (below,) for below, node in zip(order, order[1:])), "each node right after its input"
 
 
 @given(programs(max_ops=8))
