@@ -12,7 +12,13 @@ Every result of an operation is a node that remembers its ``parents`` (the input
 ``backprop_steps`` is that walk as a generator, one :class:`Step` per node, so that a notebook or the diagram
 player can watch it; :func:`backward` is the same generator run to the end.
 
-A node type plugs in by providing ``_parents`` (a tuple), ``grad``, and two methods:
+A node type plugs in by providing ``_parents`` (a tuple), ``grad``, the same edges as the two attributes the
+walk and the tight loop read (a slot read, not a tuple built per node: a fifth of a scalar backward) —
+
+* ``_p0``, ``_p1``: ``None, None`` for a leaf; ``parent, None`` for one input; ``a, b`` for two;
+  ``parents_tuple, None`` for more —
+
+and two methods:
 
 * ``_chain(error_signal)`` → the share sent to each parent (``None`` for a parent that needs no gradient);
 * ``_accumulate(error_signal)`` → add a pass's signal into a leaf's ``.grad``.
@@ -122,26 +128,30 @@ def _depth_first(root: Any) -> list[Any]:
             if parent in visited:
                 continue
             visit(parent)
-            grandparents = parent._parents
-            if len(grandparents) > 1:
-                stack.append((parent, iter(grandparents)))
-                break
-            if not grandparents:
+            p0 = parent._p0
+            if p0 is None:  # a leaf
                 place(parent)
                 continue
+            p1 = parent._p1
+            if p1 is not None:
+                stack.append((parent, iter((p0, p1))))
+                break
+            if type(p0) is tuple:
+                stack.append((parent, iter(p0)))
+                break
             run = [parent]  # parent, its input, that one's input... while each has exactly one
-            below = grandparents[0]
+            below = p0
             while below not in visited:
                 visit(below)
-                grandparents = below._parents
-                if len(grandparents) != 1:
+                p0 = below._p0
+                if p0 is None or below._p1 is not None or type(p0) is tuple:
                     break
                 run.append(below)
-                below = grandparents[0]
+                below = p0
             else:  # the run ends on a placed node: place it now
                 place_all(reversed(run))
                 continue
-            if not grandparents:
+            if p0 is None:
                 place(below)
                 place_all(reversed(run))
                 continue
@@ -149,7 +159,7 @@ def _depth_first(root: Any) -> list[Any]:
             # rest of the run as it is exhausted); the frame's pop then places the top node
             rest = _PLACED if len(run) == 1 else iter(functools.partial(place_all, reversed(run[1:])), None)
             stack.append((parent, rest))
-            stack.append((below, iter(grandparents)))
+            stack.append((below, iter(below._parents)))
             break
         else:
             stack.pop()
@@ -224,8 +234,8 @@ def backward(root: Any, error_signal: Any) -> None:
             signal = received(node, None)
             if signal is None:
                 continue
-            parents = node._parents
-            if not parents:
+            p0 = node._p0
+            if p0 is None:  # a leaf
                 with _leaf_lock:
                     node._accumulate(signal)
                 continue
@@ -233,21 +243,21 @@ def backward(root: Any, error_signal: Any) -> None:
             shares = node._chain(signal)
             if anomaly:
                 check_backward(node, shares)
-            n = len(shares)
-            if n > 2:
-                for parent, share in zip(parents, shares):
+            p1 = node._p1
+            if p1 is None and type(p0) is tuple:  # n inputs
+                for parent, share in zip(p0, shares):
                     if share is not None:
                         previous = sent_to(parent)
                         signals[parent] = share if previous is None else previous + share
                 continue
-            # one or two inputs (nearly every node) unrolled, without a zip per node: 15 % of a scalar backward
+            # one or two inputs (nearly every node) unrolled, read from the node's slots: no tuple, no zip
             share = shares[0]
             if share is not None:
-                previous = sent_to(parents[0])
-                signals[parents[0]] = share if previous is None else previous + share
-            if n == 2 and (share := shares[1]) is not None:
-                previous = sent_to(parents[1])
-                signals[parents[1]] = share if previous is None else previous + share
+                previous = sent_to(p0)
+                signals[p0] = share if previous is None else previous + share
+            if p1 is not None and (share := shares[1]) is not None:
+                previous = sent_to(p1)
+                signals[p1] = share if previous is None else previous + share
 
 
 def signals(root: Any, error_signal: Any, chain: Any = None, wanted: Any = None) -> dict[Any, Any]:

@@ -140,7 +140,7 @@ class Tensor(Operators):
     """
 
     __slots__ = (
-        "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_backward", "_vjps",
+        "_data", "_version", "grad", "requires_grad", "label", "op", "_parents", "_p0", "_p1", "_backward", "_vjps",
         "_sends", "_saved_versions", "_formulas", "_ctx",
         "__weakref__",
     )  # fmt: skip
@@ -163,6 +163,7 @@ class Tensor(Operators):
         self.label = label
         self.op = ""
         self._parents: tuple[Tensor, ...] = ()
+        self._p0 = self._p1 = None
         self._backward: Backward | None = None
         self._vjps: tuple[VJP, ...] = ()
         self._sends: tuple[bool, ...] | None = None
@@ -967,6 +968,12 @@ def _make(
         out.requires_grad = True
         out.op = op
         out._parents = parents
+        if n == 1:  # the walk's view of the same edges (autodiff.graph): one parent, two, or a tuple
+            out._p0, out._p1 = parents[0], None
+        elif n == 2:
+            out._p0, out._p1 = parents
+        else:
+            out._p0, out._p1 = parents, None
         out._backward = backward
         out._vjps = vjps
         out._sends = sends
@@ -985,6 +992,7 @@ def _make(
     else:
         out.requires_grad = False
         out.op, out._parents, out._backward, out._vjps, out._sends = "", (), None, (), None
+        out._p0 = out._p1 = None
         out._saved_versions, out._formulas, out._ctx = None, (), None
     return out
 

@@ -322,6 +322,8 @@ class FakeTensor:
         self.grad = None
         self.label, self.op = label, op
         self._parents, self._vjps, self._signal = tuple(parents), tuple(vjps), None
+        self._p0, self._p1 = (None, None) if not parents else (parents[0], None) if len(parents) == 1 else (
+            (parents[0], parents[1]) if len(parents) == 2 else (tuple(parents), None))
 
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
