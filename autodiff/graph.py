@@ -36,7 +36,6 @@ weights); a leaf adds each pass's contribution under a lock, so it ends with the
 
 from __future__ import annotations
 
-import functools
 import gc
 import threading
 from collections.abc import Iterator, Sequence
@@ -107,63 +106,76 @@ def topological_order(root: Any) -> list[Any]:
         return _depth_first(root)
 
 
-_PLACED = iter(())  # a frame whose parents are all placed
+_RUN = object()  # on the walk's stack: "the run of single-input nodes on top of `waiting` can be placed now"
 
 
 def _depth_first(root: Any) -> list[Any]:
     """:func:`topological_order`'s walk (the caller pauses the collector): the order of a recursive depth-first
     search that places each node after its parents, taken in order (a leaf as soon as it is met).
 
-    A run of single-input nodes (a chain ``y = f(y)``) is followed down in one loop, without a stack frame per
-    node, and placed at once when the node below it is: half of the walk's time on a deep chain.
+    ``stack`` holds the nodes still to visit and, below a node's parents, a marker for the node itself: ``None``
+    ("its parents are placed: place it", the node waiting on ``waiting``), or ``_RUN`` for a run of single-input
+    nodes (a chain ``y = f(y)``), followed down in one loop and placed at once. Each node's first parent is
+    visited at once, without a trip through the stack.
     """
     order: list[Any] = []
     place, place_all = order.append, order.extend
-    visited = {root}
+    visited: set[Any] = set()
     visit = visited.add
-    stack: list[Any] = [(root, iter(root._parents))]  # frames: (node, an iterator over its parents)
+    waiting: list[Any] = []  # the nodes (and runs) whose parents are being placed, innermost last
+    wait, done = waiting.append, waiting.pop
+    stack: list[Any] = [root]
+    push, push_all, take = stack.append, stack.extend, stack.pop
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent in visited:
-                continue
-            visit(parent)
-            p0 = parent._p0
+        node = take()
+        if node is None:
+            place(done())
+            continue
+        if node is _RUN:
+            place_all(done())
+            continue
+        if node in visited:
+            continue
+        while True:  # visit node, then at once its first parent
+            visit(node)
+            p0 = node._p0
             if p0 is None:  # a leaf
-                place(parent)
-                continue
-            p1 = parent._p1
-            if p1 is not None:
-                stack.append((parent, iter((p0, p1))))
+                place(node)
                 break
-            if type(p0) is tuple:
-                stack.append((parent, iter(p0)))
-                break
-            run = [parent]  # parent, its input, that one's input... while each has exactly one
-            below = p0
-            while below not in visited:
-                visit(below)
-                p0 = below._p0
-                if p0 is None or below._p1 is not None or type(p0) is tuple:
+            p1 = node._p1
+            if p1 is None and type(p0) is not tuple:  # one input: follow the run down to its first other node
+                run = [node]
+                node = p0
+                while node not in visited:
+                    visit(node)
+                    p0 = node._p0
+                    if p0 is None or node._p1 is not None or type(p0) is tuple:
+                        break
+                    run.append(node)
+                    node = p0
+                else:  # the run ends on a placed node
+                    run.reverse()
+                    place_all(run)
                     break
-                run.append(below)
-                below = p0
-            else:  # the run ends on a placed node: place it now
-                place_all(reversed(run))
-                continue
-            if p0 is None:
-                place(below)
-                place_all(reversed(run))
-                continue
-            # below has inputs of its own: the run waits in one frame, (top of the run, an iterator that places the
-            # rest of the run as it is exhausted); the frame's pop then places the top node
-            rest = _PLACED if len(run) == 1 else iter(functools.partial(place_all, reversed(run[1:])), None)
-            stack.append((parent, rest))
-            stack.append((below, iter(below._parents)))
-            break
-        else:
-            stack.pop()
-            place(node)
+                if p0 is None:  # ... on a leaf
+                    place(node)
+                    run.reverse()
+                    place_all(run)
+                    break
+                run.reverse()  # ... on a node of several inputs: the run waits for it
+                wait(run)
+                push(_RUN)
+                p1 = node._p1
+            wait(node)
+            push(None)
+            if p1 is None:  # n inputs
+                push_all(reversed(p0))
+                break
+            if p1 not in visited:
+                push(p1)
+            node = p0
+            if node in visited:
+                break
     return order
 
 
