@@ -18,9 +18,12 @@ walk and the tight loop read (a slot read, not a tuple built per node: a fifth o
 * ``_p0``, ``_p1``: ``None, None`` for a leaf; ``parent, None`` for one input; ``a, b`` for two;
   ``parents_tuple, None`` for more —
 
-and two methods:
+``_g0`` (the local derivatives, below), and two methods:
 
 * ``_chain(error_signal)`` → the share sent to each parent (``None`` for a parent that needs no gradient);
+  a node whose local derivatives are numbers (a ``Value``) also keeps them beside its parents, ``_g0``/``_g1``
+  as ``_p0``/``_p1``, and :func:`backward` multiplies them itself (``share = error_signal × local_grad``);
+  ``_g0 = None`` says "call ``_chain``" (a Tensor's VJPs);
 * ``_accumulate(error_signal)`` → add a pass's signal into a leaf's ``.grad``.
 
 Two signals arriving at the same node are summed with ``+`` (floats, numpy arrays).
@@ -168,8 +171,8 @@ def _depth_first(root: Any) -> list[Any]:
                 p1 = node._p1
             wait(node)
             push(None)
-            if p1 is None:  # n inputs
-                push_all(reversed(p0))
+            if p1 is None:  # n inputs (a neuron's weights, met again from every example: not pushed again)
+                push_all([parent for parent in reversed(p0) if parent not in visited])
                 break
             if p1 not in visited:
                 push(p1)
@@ -252,24 +255,36 @@ def backward(root: Any, error_signal: Any) -> None:
                     node._accumulate(signal)
                 continue
             node.grad = signal
-            shares = node._chain(signal)
-            if anomaly:
-                check_backward(node, shares)
-            p1 = node._p1
-            if p1 is None and type(p0) is tuple:  # n inputs
-                for parent, share in zip(p0, shares):
-                    if share is not None:
-                        previous = sent_to(parent)
-                        signals[parent] = share if previous is None else previous + share
+            p1, local_grad = node._p1, node._g0
+            if local_grad is None or anomaly:  # the node's own VJPs (a Tensor), or shares to check
+                shares = node._chain(signal)
+                if anomaly:
+                    check_backward(node, shares)
+                if p1 is None and type(p0) is tuple:  # n inputs
+                    for parent, share in zip(p0, shares):
+                        if share is not None:
+                            previous = sent_to(parent)
+                            signals[parent] = share if previous is None else previous + share
+                    continue
+                share, other_share = shares[0], (shares[1] if p1 is not None else None)
+            # numbers on the edges (a Value): share = error_signal × local_grad, Value._chain inlined
+            elif p1 is not None:
+                share, other_share = local_grad * signal, node._g1 * signal
+            elif type(local_grad) is tuple:  # n inputs
+                for parent, edge_grad in zip(p0, local_grad):
+                    share = edge_grad * signal
+                    previous = sent_to(parent)
+                    signals[parent] = share if previous is None else previous + share
                 continue
+            else:
+                share, other_share = local_grad * signal, None
             # one or two inputs (nearly every node) unrolled, read from the node's slots: no tuple, no zip
-            share = shares[0]
             if share is not None:
                 previous = sent_to(p0)
                 signals[p0] = share if previous is None else previous + share
-            if p1 is not None and (share := shares[1]) is not None:
+            if other_share is not None:
                 previous = sent_to(p1)
-                signals[p1] = share if previous is None else previous + share
+                signals[p1] = other_share if previous is None else previous + other_share
 
 
 def signals(root: Any, error_signal: Any, chain: Any = None, wanted: Any = None) -> dict[Any, Any]:

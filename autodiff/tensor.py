@@ -145,6 +145,7 @@ class Tensor(Operators):
         "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # `ndarray + tensor` must come to Tensor.__radd__, not loop over elements
+    _g0 = None  # no numbers on the edges: graph.backward calls _chain (the VJPs)
     __hash__ = object.__hash__  # `==` is elementwise (a mask), so identity is what a set or dict key uses
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None) -> None:

@@ -327,6 +327,7 @@ class FakeTensor:
 
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
+    _g0 = None  # its local derivatives are VJPs: graph.backward calls _chain
 
     def _chain(self, g):
         return [vjp(g) for vjp in self._vjps]
