@@ -422,6 +422,10 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
     Inputs given as plain numbers are constants (no node, no edge); parents are (w…, Value inputs…, b).
     One node instead of 2n chained ``+``/``×`` nodes keeps diagrams readable and the scalar engine fast.
     """
+    if (type(weights) is list and type(inputs) is list and len(weights) == len(inputs)
+            and (bias is None or type(bias) is Value)
+            and set(map(type, weights)) == _JUST_VALUES == set(map(type, inputs))):  # fmt: skip
+        return _neuron(weights, inputs, bias)  # a neuron of a hidden layer: every weight and input a node
     for name, items in (("weights", weights), ("inputs", inputs)):
         if type(items) is not list and (not isinstance(items, Iterable) or isinstance(items, (str, bytes, Value))):
             raise TypeError(f"weighted_sum({name}=...) needs a list of Values or numbers, got {type(items).__name__}")
@@ -434,22 +438,35 @@ def weighted_sum(weights: Iterable[Value], inputs: Iterable[Value | Number], bia
         bias = _lift(bias, "weighted_sum")
     tail, tail_grads = ((), ()) if bias is None else ((bias,), (1.0,))  # the bias: last parent, ∂z/∂b = 1
     w_data = [w.data for w in ws]
-    if set(map(type, xs)) == _JUST_VALUES:  # every input a node (a hidden layer's neuron): one pass
-        x_data = [x.data for x in xs]
-        parents, local_grads = (*ws, *xs, *tail), (*x_data, *w_data, *tail_grads)
-        partners = _neuron_partners(n, bias is not None)
-    else:
-        xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
-        x_data = [x.data if isinstance(x, Value) else x for x in xs]
-        x_nodes = tuple(x for x in xs if isinstance(x, Value))
-        x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
-        parents, local_grads = (*ws, *x_nodes, *tail), (*x_data, *x_grads, *tail_grads)
-        x_position = {}  # weight i -> position of its input among the parents, when the input is a node
-        for i, x in enumerate(xs):
-            if isinstance(x, Value):
-                x_position[i] = n + len(x_position)
-        partners = _Partners([x_position.get(i) for i in range(n)] + list(x_position) + [None] * len(tail))
+    if set(map(type, xs)) == _JUST_VALUES:  # every input a node
+        return _neuron(ws, xs, bias)
+    xs = [x if isinstance(x, Value) else _constant(x, "weighted_sum") for x in xs]
+    x_data = [x.data if isinstance(x, Value) else x for x in xs]
+    x_nodes = tuple(x for x in xs if isinstance(x, Value))
+    x_grads = tuple(w for w, x in zip(w_data, xs) if isinstance(x, Value))
+    parents, local_grads = (*ws, *x_nodes, *tail), (*x_data, *x_grads, *tail_grads)
+    x_position = {}  # weight i -> position of its input among the parents, when the input is a node
+    for i, x in enumerate(xs):
+        if isinstance(x, Value):
+            x_position[i] = n + len(x_position)
+    partners = _Partners([x_position.get(i) for i in range(n)] + list(x_position) + [None] * len(tail))
     total = sum(map(operator.mul, w_data, x_data), 0.0)
     if bias is not None:
         total += bias.data
     return _n_ary_node(total, "weighted_sum", parents, local_grads, partners)
+
+
+_data_of = operator.attrgetter("data")
+
+
+def _neuron(ws: list[Value], xs: list[Value], bias: Value | None) -> Value:
+    """:func:`weighted_sum` of n weights and n inputs that are all nodes (every neuron past the first layer), in one
+    pass: parents (w…, x…[, b]), local derivatives (x…, w…[, 1])."""
+    w_data, x_data = list(map(_data_of, ws)), list(map(_data_of, xs))
+    total = sum(map(operator.mul, w_data, x_data), 0.0)
+    if bias is None:
+        parents, local_grads = (*ws, *xs), (*x_data, *w_data)
+    else:
+        total += bias.data
+        parents, local_grads = (*ws, *xs, bias), (*x_data, *w_data, 1.0)
+    return _n_ary_node(total, "weighted_sum", parents, local_grads, _neuron_partners(len(ws), bias is not None))
