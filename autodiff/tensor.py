@@ -1090,40 +1090,104 @@ def _is_number_text(text: str) -> bool:
         return False
 
 
-def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
-    """f applied elementwise; share = g ∘ f'(x), with f' from the rule table (:func:`_unary_backward`)."""
-    x = t._data if t._data.dtype.kind == "f" else t._data.astype(np.float64)
-    if rule.name in _IEEE_SPECIALS:
+def _quietly(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` with numpy's floating-point warnings silenced, as PyTorch is silent (for ops that meet inf/nan)."""
+
+    def quiet(*args: Any, **params: Any) -> Any:
         with np.errstate(all="ignore"):
-            y = rule.forward(x, ARRAY, **params)
+            return f(*args, **params)
+
+    return quiet
+
+
+def _rule_functions(rule: UnaryRule | BinaryRule, *functions: Callable[..., Any]) -> list[Callable[..., Any]]:
+    return [_quietly(f) for f in functions] if rule.name in _IEEE_SPECIALS else list(functions)
+
+
+def _scaled_signal(g: np.ndarray, local_grad: Any) -> np.ndarray:
+    """The share ``g ∘ f'(x)``, in the signal's precision (a derivative written with masks, ``1 − [x ≤ 0]``, comes
+    back bool or float64 and would otherwise turn every signal below a float32 relu into float64). A local
+    derivative that is the number 1 (``+``) passes the signal through, as a view: not a buffer a leaf may keep."""
+    if type(local_grad) is float:
+        if local_grad == 1.0:
+            return g.view()
+        share = g * local_grad
+    elif getattr(local_grad, "dtype", g.dtype) == g.dtype:  # (numpy scalars have one)
+        share = g * local_grad
     else:
-        y = rule.forward(x, ARRAY, **params)
+        share = np.multiply(g, local_grad, dtype=g.dtype)
+    return share if type(share) is np.ndarray else np.asarray(share)  # a 0-d product is a numpy scalar
+
+
+class _UnaryOp(NamedTuple):
+    forward: Callable[..., Any]
+    backward: Backward
+    saves: bool
+
+
+class _BinaryOp(NamedTuple):
+    forward: Callable[..., Any]
+    two_tensors: Backward
+    number_right: Backward  # out = x ∘ c, the number c kept in ctx as (1, c)
+    number_left: Backward  # out = c ∘ x, ctx (0, c)
+    saves: bool
+
+
+def _compile_unary(rule: UnaryRule) -> _UnaryOp:
+    """The rule's forward and backward, as closures over its own functions, made once at import: per node the
+    work is then numpy's and the node's, not lookups in the table. share = g ∘ f'(x, y), y = f(x) the node's own
+    array, the parameters (``p`` of ``x^p``…) in ``ctx``."""
+    forward, local_grad = _rule_functions(rule, rule.forward, rule.local_grad)
+
+    def backward(node: Tensor, g: np.ndarray) -> list[np.ndarray]:
+        x, y, params = node._p0._data, node._data, node._ctx
+        return [_scaled_signal(g, local_grad(x, y, ARRAY, **params) if params else local_grad(x, y, ARRAY))]
+
+    return _UnaryOp(forward, backward, rule.name not in _READS_NO_DATA)
+
+
+def _compile_binary(rule: BinaryRule) -> _BinaryOp:
+    """As :func:`_compile_unary`, with a backward for each kind of operand pair. Each share is g × ∂out/∂operand
+    from the rule, summed back to the operand's shape (a number operand does not broadcast: the one share has
+    its tensor's shape already)."""
+    forward, grad_a, grad_b = _rule_functions(rule, rule.forward, rule.grad_a, rule.grad_b)
+
+    def two_tensors(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
+        out, sends = node._data, node._sends
+        x, y = node._p0._data, node._p1._data
+        shape_a, shape_b = x.shape, y.shape
+        if x.dtype.kind != "f" or y.dtype.kind != "f":  # a mask operand: computed in the other's precision
+            x, y = _floating(x, y)
+        return [
+            unbroadcast(_scaled_signal(g, grad_a(x, y, out, ARRAY)), shape_a) if not sends or sends[0] else None,
+            unbroadcast(_scaled_signal(g, grad_b(x, y, out, ARRAY)), shape_b) if not sends or sends[1] else None,
+        ]
+
+    def number_right(node: Tensor, g: np.ndarray) -> list[np.ndarray]:
+        return [_scaled_signal(g, grad_a(node._p0._data, node._ctx[1], node._data, ARRAY))]
+
+    def number_left(node: Tensor, g: np.ndarray) -> list[np.ndarray]:
+        return [_scaled_signal(g, grad_b(node._ctx[1], node._p0._data, node._data, ARRAY))]
+
+    return _BinaryOp(forward, two_tensors, number_right, number_left, rule.name not in _READS_NO_DATA)
+
+
+_UNARY_OPS = {name: _compile_unary(rule) for name, rule in UNARY.items()}
+_BINARY_OPS = {name: _compile_binary(rule) for name, rule in BINARY.items()}
+
+
+def _unary(rule: UnaryRule, t: Tensor, **params: float) -> Tensor:
+    """f applied elementwise; share = g ∘ f'(x), with f' from the rule table (:func:`_compile_unary`)."""
+    op = _UNARY_OPS[rule.name]
+    x = t._data if t._data.dtype.kind == "f" else t._data.astype(np.float64)
+    y = op.forward(x, ARRAY, **params)
     if type(y) is not np.ndarray or y.dtype != x.dtype:  # 0-d results come back as numpy scalars
         y = np.asarray(y, dtype=x.dtype)
-    return _make(y, rule.name, (t,), (), rule.name not in _READS_NO_DATA, _unary_formulas, params or None,
-                 _unary_backward)  # fmt: skip
-
-
-def _unary_backward(node: Tensor, g: np.ndarray) -> list[np.ndarray]:
-    """share = g ∘ f'(x): x is the parent's array, y = f(x) the node's own, f' the rule's ``local_grad``."""
-    local_grad, params = UNARY[node.op].local_grad, node._ctx
-    x, y = node._parents[0]._data, node._data
-    if node.op in _IEEE_SPECIALS:
-        with np.errstate(all="ignore"):
-            return [_in_precision(g, local_grad(x, y, ARRAY, **params) if params else local_grad(x, y, ARRAY))]
-    return [_in_precision(g, local_grad(x, y, ARRAY, **params) if params else local_grad(x, y, ARRAY))]
+    return _make(y, rule.name, (t,), (), op.saves, _unary_formulas, params or None, op.backward)
 
 
 def _unary_formulas(node: Tensor) -> tuple[str]:
     return (_times("{δ}", fill(UNARY[node.op].local, x="{0}", **_exponent_text(node._ctx or {}))),)
-
-
-def _in_precision(g: np.ndarray, local_grad: Any) -> np.ndarray:
-    """``g ∘ f'(x)`` in the signal's precision: a derivative written with masks (``1 − [x ≤ 0]``) comes back as
-    float64 and would otherwise turn every signal below a float32 relu into float64."""
-    if type(local_grad) is float or getattr(local_grad, "dtype", g.dtype) == g.dtype:  # (numpy scalars have one)
-        return g * local_grad
-    return np.multiply(g, local_grad, dtype=g.dtype)
 
 
 def _as_node(x: Any, op: str, dtype: Any = np.float64) -> Tensor:
@@ -1165,64 +1229,21 @@ def _lift(x: Any, op: str) -> tuple[Tensor | None, np.ndarray | float]:
 
 def _binary(rule: BinaryRule, a: Any, b: Any) -> Tensor:
     """Broadcasting a ∘ b; each share is g × ∂out/∂operand, summed back to the operand's shape
-    (:func:`_binary_backward`). A number operand is kept in ``ctx`` as (its position, the number)."""
+    (:func:`_compile_binary`). A number operand is kept in ``ctx`` as (its position, the number)."""
+    op = _BINARY_OPS[rule.name]
     a_node, x = (a, a._data) if type(a) is Tensor else _lift(a, rule.symbol)  # fast path for the common case
     b_node, y = (None, b) if type(b) is float else (b, b._data) if type(b) is Tensor else _lift(b, rule.symbol)
     if (type(x) is np.ndarray and x.dtype.kind != "f") or (type(y) is np.ndarray and y.dtype.kind != "f"):
         x, y = _floating(x, y)
     try:
-        if rule.name in _IEEE_SPECIALS:
-            with np.errstate(all="ignore"):
-                out = rule.forward(x, y, ARRAY)
-        else:
-            out = rule.forward(x, y, ARRAY)
+        out = op.forward(x, y, ARRAY)
     except ValueError:
         raise ValueError(f"{rule.name}: shapes {np.shape(x)} and {np.shape(y)} cannot be broadcast together") from None
-    saves = rule.name not in _READS_NO_DATA
     if a_node is None:
-        return _make(out, rule.name, (b_node,), (), saves, _binary_formulas, (0, x), _binary_backward)
+        return _make(out, rule.name, (b_node,), (), op.saves, _binary_formulas, (0, x), op.number_left)
     if b_node is None:
-        return _make(out, rule.name, (a_node,), (), saves, _binary_formulas, (1, y), _binary_backward)
-    return _make(out, rule.name, (a_node, b_node), (), saves, _binary_formulas, None, _binary_backward)
-
-
-def _binary_backward(node: Tensor, g: np.ndarray) -> list[np.ndarray | None]:
-    """Each operand's share: g × ∂out/∂operand from the rule (skipped when it is the constant 1), summed back to
-    the operand's shape. The operands are the parents' arrays and, for a number, ``ctx``."""
-    rule, parents, ctx, out = BINARY[node.op], node._parents, node._ctx, node._data
-    quiet = node.op in _IEEE_SPECIALS
-    if ctx is not None:
-        position, number = ctx
-        only = parents[0]
-        if position == 1:
-            return [_elementwise_share(rule.grad_a, only._data, number, out, g, only._data.shape, quiet)]
-        return [_elementwise_share(rule.grad_b, number, only._data, out, g, only._data.shape, quiet)]
-    x, y = parents[0]._data, parents[1]._data
-    if x.dtype.kind != "f" or y.dtype.kind != "f":
-        x, y = _floating(x, y)
-    sends = node._sends
-    return [
-        _elementwise_share(rule.grad_a, x, y, out, g, parents[0]._data.shape, quiet) if not sends or sends[0] else None,
-        _elementwise_share(rule.grad_b, x, y, out, g, parents[1]._data.shape, quiet) if not sends or sends[1] else None,
-    ]
-
-
-def _elementwise_share(
-    local_grad: Callable[..., Any], x: Any, y: Any, out: np.ndarray, g: np.ndarray, shape: tuple, quiet: bool
-) -> np.ndarray:
-    """g × ∂out/∂operand, summed back to ``shape``. A signal passed through unchanged (``+``) is sent as a view:
-    not a buffer a leaf may keep as its ``.grad``."""
-    if quiet:
-        with np.errstate(all="ignore"):
-            d = local_grad(x, y, out, ARRAY)
-    else:
-        d = local_grad(x, y, out, ARRAY)
-    share = g if (type(d) is float and d == 1.0) else _in_precision(g, d)
-    if type(share) is not np.ndarray:  # a 0-d product comes back as a numpy scalar
-        share = np.asarray(share)
-    if share.shape != shape:
-        share = unbroadcast(share, shape)
-    return g.view() if share is g else share
+        return _make(out, rule.name, (a_node,), (), op.saves, _binary_formulas, (1, y), op.number_right)
+    return _make(out, rule.name, (a_node, b_node), (), op.saves, _binary_formulas, None, op.two_tensors)
 
 
 def _bind_rule_methods() -> None:
